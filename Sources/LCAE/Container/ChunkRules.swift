@@ -1,0 +1,15 @@
+/// What format version 1 says about each chunk type it defines (spec §6, table 6-1).
+struct ChunkRule {
+    /// At most one chunk of this type in a stream.
+    var once: Bool
+    /// The exact payload length, for types whose length is fixed.
+    var fixedLength: Int?
+}
+
+enum ChunkRules {
+    static let known: [ChunkType: ChunkRule] = [
+        .head: ChunkRule(once: true, fixedLength: nil),
+        .end: ChunkRule(once: true, fixedLength: 0),
+        .text: ChunkRule(once: false, fixedLength: nil),
+    ]
+}

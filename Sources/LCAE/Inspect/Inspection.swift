@@ -1,0 +1,144 @@
+/// What `lcae inspect` reports about a file (spec §5 to §8; JSON schema in spec §11).
+///
+/// Built from a `ContainerScan`, so a broken file shows everything read
+/// before the error, then the error.
+public struct Inspection: Sendable {
+    /// Version of the JSON layout; bumped whenever a key changes meaning or disappears.
+    public static let schema = "lcae-inspect/1"
+
+    public var path: String
+    public var fileSize: Int
+    public var scan: ContainerScan
+    private var bytes: [UInt8]
+
+    public init(path: String, bytes: [UInt8], limits: Limits = Level.highest) {
+        self.path = path
+        self.bytes = bytes
+        self.fileSize = bytes.count
+        self.scan = ContainerReader(limits: limits).scan(bytes)
+    }
+
+    public var isValid: Bool { scan.error == nil }
+
+    /// The fields of one chunk with their file offsets: framing, then payload fields.
+    public func fields(of record: ChunkRecord) -> [Field] {
+        var fields = [Field(name: "length", offset: record.offset, size: 4, value: String(record.length)),
+                      Field(name: "type", offset: record.offset + 4, size: 4, value: record.type.description)]
+        let payloadRange = record.payloadOffset..<(record.payloadOffset + record.length)
+        switch record.type {
+        case .head:
+            fields += scan.headerFields
+        case .text:
+            if let text = try? TextChunk.parse(bytes[payloadRange], fileOffset: record.payloadOffset) {
+                fields.append(Field(name: "keyword", offset: record.payloadOffset, size: text.keyword.utf8.count, value: text.keyword))
+                fields.append(Field(name: "value", offset: record.payloadOffset + text.keyword.utf8.count + 1, size: text.value.utf8.count, value: text.value))
+            }
+        default:
+            break
+        }
+        fields.append(Field(name: "crc", offset: payloadRange.upperBound, size: 4, value: "0x" + String(record.storedCRC, radix: 16)))
+        return fields
+    }
+
+    // MARK: JSON
+
+    public func json(verbose: Bool) -> JSONValue {
+        let chunks: [JSONValue] = scan.chunks.map { record in
+            var members: [(String, JSONValue)] = [
+                ("type", .string(record.type.description)),
+                ("offset", .int(record.offset)),
+                ("length", .int(record.length)),
+                ("critical", .bool(record.isCritical)),
+                ("known", .bool(record.known)),
+                ("crc_ok", .bool(record.crcOK)),
+            ]
+            if verbose {
+                members.append(("fields", .array(fields(of: record).map(Inspection.json))))
+            }
+            return .object(members)
+        }
+        return .object([
+            ("schema", .string(Inspection.schema)),
+            ("file", .string(path)),
+            ("file_size", .int(fileSize)),
+            ("format_version", scan.header.map { .string($0.version.description) } ?? .null),
+            ("valid", .bool(isValid)),
+            ("chunks", .array(chunks)),
+            ("header", scan.header.map(Inspection.json) ?? .null),
+            ("warnings", .array(scan.warnings.map(Inspection.json))),
+            ("error", scan.error.map(Inspection.json) ?? .null),
+        ])
+    }
+
+    static func json(_ field: Field) -> JSONValue {
+        .object([("name", .string(field.name)), ("offset", .int(field.offset)), ("size", .int(field.size)), ("value", .string(field.value))])
+    }
+
+    static func json(_ error: ContainerError) -> JSONValue {
+        .object([("code", .string(error.code.rawValue)), ("offset", .int(error.offset)), ("message", .string(error.message))])
+    }
+
+    static func json(_ header: Header) -> JSONValue {
+        .object([
+            ("format_version", .string(header.version.description)),
+            ("width", .int(header.width)),
+            ("height", .int(header.height)),
+            ("bit_depth", .int(header.bitDepth)),
+            ("colour_format", .string("\(header.colourFormat)")),
+            ("profile", .int(Int(header.profile))),
+            ("level", .int(Int(header.level))),
+            ("coder", .string("\(header.coder)")),
+            ("precision", .int(header.precision)),
+            ("model_sha256", header.modelHash.map { .string($0.map(hex2).joined()) } ?? .null),
+            ("latents", .array(header.latents.map { latent in
+                .object([("kind", .string("\(latent.kind)")), ("channels", .int(latent.channels)),
+                         ("height", .int(latent.height)), ("width", .int(latent.width))])
+            })),
+        ])
+    }
+
+    // MARK: Text
+
+    public func text(verbose: Bool) -> String {
+        var lines = ["\(path): \(fileSize) bytes" + (scan.header.map { ", LCAE format \($0.version)" } ?? "")]
+        if !scan.chunks.isEmpty {
+            lines.append("  offset     length  type  critical  crc")
+            for record in scan.chunks {
+                let known = record.known ? "" : "  (unknown, skipped)"
+                lines.append(pad(record.offset, 8) + " " + pad(record.length, 10) + "  \(record.type)  "
+                             + (record.isCritical ? "yes     " : "no      ") + "  " + (record.crcOK ? "ok" : "BAD") + known)
+                if verbose {
+                    for field in fields(of: record) {
+                        lines.append("      @" + pad(field.offset, 8) + "  \(field.name) = \(field.value)")
+                    }
+                }
+            }
+        }
+        if let header = scan.header {
+            lines.append("header:")
+            lines.append(header.colourFormat == .none
+                         ? "  image        none (latents only)"
+                         : "  image        \(header.width) x \(header.height), \(header.colourFormat), \(header.bitDepth)-bit")
+            lines.append("  profile      \(header.profile) (Main), level \(header.level)")
+            lines.append("  coder        \(header.coder), precision \(header.precision)")
+            lines.append("  model        " + (header.modelHash.map { "sha256 " + $0.map(hex2).joined() } ?? "none"))
+            for (i, latent) in header.latents.enumerated() {
+                lines.append("  latent[\(i)]    \(latent.kind), \(latent.channels) x \(latent.height) x \(latent.width)")
+            }
+        }
+        for warning in scan.warnings {
+            lines.append("warning: \(warning)")
+        }
+        if let error = scan.error {
+            lines.append("error: \(error)")
+        } else {
+            lines.append("valid")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func pad(_ value: Int, _ width: Int) -> String {
+        let s = String(value)
+        return String(repeating: " ", count: max(0, width - s.count)) + s
+    }
+}

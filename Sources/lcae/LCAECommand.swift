@@ -1,0 +1,17 @@
+import ArgumentParser
+import LCAE
+
+@main
+struct LCAECommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lcae",
+        abstract: "Write, read, check and inspect .lcae files, the bitstream of a low-complexity learned image codec.",
+        subcommands: [InspectCommand.self]
+    )
+}
+
+/// Exit statuses shared by the commands (spec §11.2): 2 a non-conformant stream, 3 an internal or I/O error.
+enum ExitStatus {
+    static let nonConformant = ExitCode(2)
+    static let internalError = ExitCode(3)
+}
