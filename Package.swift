@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(
             name: "LCAETests",
             dependencies: ["LCAE", "lcae"],
-            resources: [.copy("Vectors")]
+            exclude: ["Vectors"]
         ),
     ]
 )
