@@ -430,7 +430,10 @@ def run_trial(lcae, trial_no, seed, max_n, max_k, workdir):
     # 3. chain decode / encode, sealed and not
     chain_desc = []
     for sealed in (True, False):
-        length = int(rng.integers(3, max(4, (n * 3) // 4 + 40)))
+        # Half the time the data holds fewer quanta than N (decode all it holds),
+        # otherwise usually more (words that decoding never touches stay compressed).
+        fits = (n * 3) // 4 + 3
+        length = int(rng.integers(3, fits + 1) if rng.random() < 0.5 else rng.integers(fits, fits + 300))
         data = random_data(rng, length, sealed)
         nc = min(n, chain_capacity(data, sealed))
         chain_desc.append(f"{'sealed' if sealed else 'unsealed'} L={length} N={nc}")
@@ -487,9 +490,9 @@ def keep_failure(trial, keep_dir, trial_no, seed):
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(trial.dir, dest)
+    commands = "\n".join(trial.commands).replace(str(trial.dir), str(dest.resolve()))
     (dest / "commands.sh").write_text(
-        f"# interop_check.py --seed {seed} --only {trial_no}; paths refer to the temporary directory\n"
-        + "\n".join(trial.commands) + "\n")
+        f"# python3 tools/interop_check.py --seed {seed} --only {trial_no}\n{commands}\n")
     return dest
 
 

@@ -1,0 +1,113 @@
+/// The models of one coded sequence, flattened into arrays for the coding loops (spec §10.4, §10.5).
+///
+/// Each model maps values to symbols: symbol `s` codes value `offset + s`. A
+/// model with an escape reserves its last symbol: values outside
+/// `offset ..< offset + n - 1` are coded as the escape symbol followed by a
+/// bypass code (spec §10.4). Every model must have the same precision.
+public struct ModelSet: Sendable {
+    public let precision: Int
+    public let models: [CategoricalModel]
+    public let offsets: [Int32]
+    public let hasEscape: [Bool]
+
+    @usableFromInline let info: [ModelInfo]
+    @usableFromInline let encodeTable: [EncodeSymbol]
+    @usableFromInline let cdf: [UInt32]
+    @usableFromInline let lookup: [UInt32]
+
+    /// Models with their value offsets and escape flags (defaults: offset 0, no escape).
+    public init(_ models: [CategoricalModel], offsets: [Int32]? = nil, escapes: [Bool]? = nil) throws(EntropyError) {
+        guard let first = models.first else {
+            throw EntropyError(.badModel, "a model set needs at least one model")
+        }
+        guard models.allSatisfy({ $0.precision == first.precision }) else {
+            throw EntropyError(.badModel, "all models of one sequence have the same precision (spec §10.5)")
+        }
+        let offsets = offsets ?? Array(repeating: 0, count: models.count)
+        let escapes = escapes ?? Array(repeating: false, count: models.count)
+        guard offsets.count == models.count, escapes.count == models.count else {
+            throw EntropyError(.badModel, "one offset and one escape flag per model")
+        }
+        for (m, model) in models.enumerated() where escapes[m] {
+            guard model.symbolCount >= 2 else {
+                throw EntropyError(.badModel, "model \(m) has an escape but no other symbol (spec §10.4)")
+            }
+            // The regular range offset ..< offset + n - 1 must lie within Int32 (spec §10.4).
+            guard Int64(offsets[m]) + Int64(model.symbolCount) - 1 <= Int64(Int32.max) + 1 else {
+                throw EntropyError(.badModel, "model \(m)'s value range leaves Int32 (spec §10.4)")
+            }
+        }
+        precision = first.precision
+        self.models = models
+        self.offsets = offsets
+        hasEscape = escapes
+        var info: [ModelInfo] = []
+        var encodeTable: [EncodeSymbol] = []
+        var cdf: [UInt32] = []
+        var lookup: [UInt32] = []
+        for (m, model) in models.enumerated() {
+            info.append(ModelInfo(
+                encodeBase: encodeTable.count, cdfBase: cdf.count, lookupBase: lookup.count,
+                lookupShift: UInt32(model.lookupShift), symbolCount: model.symbolCount,
+                offset: Int64(offsets[m]), escape: escapes[m] ? model.symbolCount - 1 : -1))
+            for s in 0..<model.symbolCount {
+                encodeTable.append(EncodeSymbol(left: model.left(s), frequency: model.frequency(s), precision: precision))
+            }
+            cdf += model.cdf
+            lookup += model.lookup
+        }
+        self.info = info
+        self.encodeTable = encodeTable
+        self.cdf = cdf
+        self.lookup = lookup
+    }
+
+    public var count: Int { models.count }
+}
+
+@usableFromInline
+struct ModelInfo: Sendable {
+    @usableFromInline var encodeBase: Int
+    @usableFromInline var cdfBase: Int
+    @usableFromInline var lookupBase: Int
+    @usableFromInline var lookupShift: UInt32
+    @usableFromInline var symbolCount: Int
+    @usableFromInline var offset: Int64
+    /// The escape symbol, or -1.
+    @usableFromInline var escape: Int
+}
+
+/// What the encoder needs of one symbol: `x' = x + left + q × (2^P − frequency)` with
+/// `q = x / frequency`, where q comes from a multiply by a reciprocal and one correction,
+/// so the hot loop has no division. The result equals spec §10.3.1's formula exactly.
+@usableFromInline
+struct EncodeSymbol: Sendable {
+    @usableFromInline var reciprocal: UInt64
+    @usableFromInline var frequency: UInt64
+    @usableFromInline var left: UInt64
+    @usableFromInline var complement: UInt64
+    @usableFromInline var shift: UInt64
+
+    init(left: UInt32, frequency: UInt32, precision: Int) {
+        self.frequency = UInt64(frequency)
+        self.left = UInt64(left)
+        complement = (UInt64(1) << UInt64(precision)) - UInt64(frequency)
+        let log = UInt64(31 - frequency.leadingZeroBitCount)
+        shift = log
+        if frequency & (frequency - 1) == 0 {
+            // 2^(64 + log) / frequency would be 2^64; one less keeps the estimate within 1 below.
+            reciprocal = .max
+        } else {
+            // floor(2^(64 + log) / frequency) < 2^64 because frequency > 2^log.
+            reciprocal = UInt64(frequency).dividingFullWidth((high: UInt64(1) << log, low: 0)).quotient
+        }
+    }
+
+    /// floor(x / frequency): the reciprocal estimate is exact or one too small (its error is below 2^-log ≤ 1).
+    @inlinable @inline(__always)
+    func quotient(_ x: UInt64) -> UInt64 {
+        var q = x.multipliedFullWidth(by: reciprocal).high >> shift
+        if x &- q &* frequency >= frequency { q &+= 1 }
+        return q
+    }
+}

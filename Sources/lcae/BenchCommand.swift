@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import LCAE
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Entropy-coder throughput: ns/symbol for encode and decode, by lanes, threads and substreams.",
+        discussion: """
+            Run in release mode (swift run -c release lcae bench). Figures are medians over --repeats runs. \
+            tools/bench_constriction.py runs constriction on the same data in the same run and prints the ratios.
+            """)
+
+    @Option(help: "Symbols per workload.") var symbols = 10_000_000
+    @Option(help: "Runs per configuration; the median is reported.") var repeats = 5
+    @Option(help: "Seed of the generated data.") var seed: UInt64 = 0x4C43_4145
+    @Flag(help: "Print an array of JSON records.") var json = false
+    @Option(help: "Also write the benchmarked data as .npy files into this directory.") var dump: String?
+
+    func run() throws {
+        let bench = EntropyBenchmark(symbols: symbols, repeats: repeats, seed: seed)
+        var records: [EntropyBenchmark.Record] = []
+        for workload in [try bench.categorical256(), try bench.gaussian64()] {
+            if let dump { try write(workload, to: dump) }
+            records += try bench.run(workload) { printError($0) }
+        }
+        if json {
+            print(JSONValue.array(records.map(\.json)).serialized(indent: 2))
+        } else {
+            print("case            op      lanes threads substreams  ns/symbol  bits/symbol  cross-entropy")
+            for r in records {
+                print(String(format: "%-15@ %-7@ %5d %7d %10d %10.2f %12.5f %14.5f",
+                             r.caseName as NSString, r.op as NSString, r.lanes, r.threads, r.substreams,
+                             r.nsPerSymbol, r.bitsPerSymbol, r.crossEntropyBits))
+            }
+        }
+    }
+
+    private func write(_ workload: EntropyBenchmark.Workload, to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let prefix = directory + "/" + workload.name
+        let models = workload.models.models
+        let k = models[0].symbolCount
+        try NpyArray(uint32: models.flatMap(\.frequencies), shape: models.count == 1 ? [k] : [models.count, k])
+            .write(to: prefix + "_freqs.npy")
+        try NpyArray(int32: workload.symbols).write(to: prefix + "_symbols.npy")
+        if let index = workload.modelIndex {
+            try NpyArray(int32: index.map { Int32($0) }).write(to: prefix + "_index.npy")
+            try NpyArray(float64: workload.gaussianParameters.flatMap { [$0.0, $0.1] }, shape: [models.count, 2])
+                .write(to: prefix + "_params.npy")
+        }
+    }
+}
