@@ -16,11 +16,16 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Seed of the generated data.") var seed: UInt64 = 0x4C43_4145
     @Flag(help: "Print an array of JSON records.") var json = false
     @Option(help: "Also write the benchmarked data as .npy files into this directory.") var dump: String?
+    @Option(help: "Run only this workload (categorical256 or gaussian64).") var only: String?
 
     func run() throws {
         let bench = EntropyBenchmark(symbols: symbols, repeats: repeats, seed: seed)
         var records: [EntropyBenchmark.Record] = []
-        for workload in [try bench.categorical256(), try bench.gaussian64()] {
+        let names = only.map { [$0] } ?? ["categorical256", "gaussian64"]
+        for name in names {
+            guard let workload = try bench.workload(named: name) else {
+                throw ValidationError("no workload named \(name); use categorical256 or gaussian64")
+            }
             if let dump { try write(workload, to: dump) }
             records += try bench.run(workload) { printError($0) }
         }

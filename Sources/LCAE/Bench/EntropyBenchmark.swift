@@ -59,6 +59,15 @@ public struct EntropyBenchmark: Sendable {
 
     // MARK: Workloads
 
+    /// The workload of that name, or nil.
+    public func workload(named name: String) throws(EntropyError) -> Workload? {
+        switch name {
+        case "categorical256": try categorical256()
+        case "gaussian64": try gaussian64()
+        default: nil
+        }
+    }
+
     public func categorical256() throws(EntropyError) -> Workload {
         var rng = SplitMix64(seed: seed)
         let probabilities = (0..<256).map { _ in pow(rng.unit(), 2) + 1e-3 }

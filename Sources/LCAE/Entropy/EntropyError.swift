@@ -3,7 +3,7 @@
 /// `offset` is a byte offset into the coded data the operation worked on
 /// (word index × 4); the container layer adds the chunk's file offset.
 public struct EntropyError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// Stable error codes of the entropy layer (spec §10.9, table 10-3).
+    /// Stable error codes of the entropy layer (spec §10.9, table 10-2).
     public enum Code: String, Sendable, CaseIterable, Codable {
         /// A model is malformed: a zero frequency, a wrong total, too few or too many symbols (§10.2).
         case badModel

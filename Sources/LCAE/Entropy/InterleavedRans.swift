@@ -134,9 +134,11 @@ public enum InterleavedRans {
     }
 
     /// Pushes the bypass code of an escaped value (spec §10.4), in reverse of decoding order:
-    /// the chunks last to first, then the length.
+    /// the chunks last to first, then the length. Returns the new state and word count.
     @inline(never)
-    static func encodeEscape(_ value: Int64, _ view: EncodeView, _ x: inout UInt64, _ coder: inout EncoderLanes) {
+    static func encodeEscape(_ value: Int64, _ view: EncodeView, _ state: UInt64, _ lanes: EncoderLanes) -> (UInt64, Int) {
+        var coder = lanes
+        var x = state
         let low = view.offset
         let high = view.offset + Int64(view.escape)
         let z: UInt64 = value >= high ? UInt64(value - high) << 1 : UInt64(low - 1 - value) << 1 | 1
@@ -153,6 +155,7 @@ public enum InterleavedRans {
             coder.put(&x, rawSymbol(chunk.value, bits: chunk.bits, coder.precision))
         }
         coder.put(&x, rawSymbol(UInt64(length), bits: escapeLengthBits, coder.precision))
+        return (x, coder.count)
     }
 
     /// A k-bit raw value as a symbol of the uniform model with frequency 2^(P−k) (spec §10.4).
@@ -206,17 +209,29 @@ public enum InterleavedRans {
             }
         }
         let failure = models.cdf.withUnsafeBufferPointer { cdf in
-            models.lookup.withUnsafeBufferPointer { lookup in
-                let views = models.info.map { DecodeView($0, cdf: cdf.baseAddress!, lookup: lookup.baseAddress!) }
-                return views.withUnsafeBufferPointer { views in
-                    var decoder = DecoderLanes(precision: UInt64(models.precision), words: words, position: position)
-                    defer { position = decoder.position }
-                    if let modelIndex {
-                        return decodeLanes(&decoder, &states, output, IndexedModels(views: views.baseAddress!, index: modelIndex.baseAddress))
+                models.buckets.withUnsafeBufferPointer { buckets -> EntropyError? in
+                    let tables = DecodeTables(cdf: cdf.baseAddress!, buckets: buckets.baseAddress!)
+                    let views = models.info.map { DecodeView($0, tables) }
+                    // An empty buffer may have no base address; the decoder never reads it then (position 0).
+                    let base = words.baseAddress ?? tables.cdf
+                    let result = views.withUnsafeBufferPointer { views in
+                        let decoder = DecoderLanes(precision: AnyPrecision(models.precision), words: base, position: position)
+                        if let modelIndex {
+                            return decodeLanes(decoder, &states, output, IndexedModels(views: views.baseAddress!, index: modelIndex.baseAddress))
+                        }
+                        let view = views[0]
+                        if view.escape < 0 && view.offset == 0 {
+                            let plain = PlainModel(buckets: view.buckets, cdf: view.cdf)
+                            if models.precision == 24 {
+                                return decodeLanes(DecoderLanes(precision: Precision24(), words: base, position: position), &states, output, plain)
+                            }
+                            return decodeLanes(decoder, &states, output, plain)
+                        }
+                        return decodeLanes(decoder, &states, output, SingleModel(view: view))
                     }
-                    return decodeLanes(&decoder, &states, output, SingleModel(view: views[0]))
+                    position = result.position
+                    return result.error
                 }
-            }
         }
         if let failure { throw failure }
         let initial: UInt64 = lanes == 1 ? 0 : 1 << 32
@@ -229,63 +244,41 @@ public enum InterleavedRans {
 
     /// The decoding loop, with the lane states in local variables for each lane count.
     @inline(__always)
-    private static func decodeLanes<Source: ModelSource>(
-        _ decoder: inout DecoderLanes, _ states: inout [UInt64], _ output: UnsafeMutableBufferPointer<Int32>, _ source: Source
-    ) -> EntropyError? where Source.View == DecodeView {
-        let lanes = states.count
-        var x = [UInt64](repeating: 0, count: 8)
-        x.replaceSubrange(0..<lanes, with: states)
-        var (x0, x1, x2, x3, x4, x5, x6, x7) = (x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7])
+    private static func decodeLanes<Source: ModelSource, Precision: PrecisionConstants>(
+        _ start: DecoderLanes<Precision>, _ states: inout [UInt64], _ output: UnsafeMutableBufferPointer<Int32>, _ source: Source
+    ) -> (position: Int, error: EntropyError?) where Source.View == DecodeView {
+        switch states.count {
+        case 1: decodeLanes(start, Lanes1.self, &states, output, source)
+        case 2: decodeLanes(start, Lanes2.self, &states, output, source)
+        case 4: decodeLanes(start, Lanes4.self, &states, output, source)
+        default: decodeLanes(start, Lanes8.self, &states, output, source)
+        }
+    }
+
+    private static func decodeLanes<Source: ModelSource, Lanes: LaneStates, Precision: PrecisionConstants>(
+        _ start: DecoderLanes<Precision>, _: Lanes.Type, _ states: inout [UInt64], _ output: UnsafeMutableBufferPointer<Int32>, _ source: Source
+    ) -> (position: Int, error: EntropyError?) where Source.View == DecodeView {
+        var decoder = start
+        var x = Lanes(states)
         let n = output.count
-        let whole = n - n % lanes
+        let lanes = Lanes.count
         var i = 0
         var ok = true
-        switch lanes {
-        case 1:
-            while i < whole {
-                ok = decoder.get(&x0, &output[i], source.view(i)) && ok
-                i += 1
+        // While a whole group of refills cannot run out of words, refill without bounds tests.
+        // An escape takes up to 7 words, so the margin covers a group of escapes too.
+        let margin = 7 * lanes
+        while i &+ lanes <= n && decoder.position >= margin {
+            x.each { state, k in
+                ok = decoder.get(&state, &output[i &+ k], source.view(i &+ k), unchecked: true, mayEscape: Source.mayEscape) && ok
             }
-        case 2:
-            while i < whole {
-                ok = decoder.get(&x0, &output[i], source.view(i)) && ok
-                ok = decoder.get(&x1, &output[i + 1], source.view(i + 1)) && ok
-                i += 2
-            }
-        case 4:
-            while i < whole {
-                ok = decoder.get(&x0, &output[i], source.view(i)) && ok
-                ok = decoder.get(&x1, &output[i + 1], source.view(i + 1)) && ok
-                ok = decoder.get(&x2, &output[i + 2], source.view(i + 2)) && ok
-                ok = decoder.get(&x3, &output[i + 3], source.view(i + 3)) && ok
-                i += 4
-            }
-        default:
-            while i < whole {
-                ok = decoder.get(&x0, &output[i], source.view(i)) && ok
-                ok = decoder.get(&x1, &output[i + 1], source.view(i + 1)) && ok
-                ok = decoder.get(&x2, &output[i + 2], source.view(i + 2)) && ok
-                ok = decoder.get(&x3, &output[i + 3], source.view(i + 3)) && ok
-                ok = decoder.get(&x4, &output[i + 4], source.view(i + 4)) && ok
-                ok = decoder.get(&x5, &output[i + 5], source.view(i + 5)) && ok
-                ok = decoder.get(&x6, &output[i + 6], source.view(i + 6)) && ok
-                ok = decoder.get(&x7, &output[i + 7], source.view(i + 7)) && ok
-                i += 8
-            }
+            i &+= lanes
         }
+        // The rest, with bounds tests: the end of the words, and the last partial group.
         while i < n {
-            switch i % lanes {
-            case 0: ok = decoder.get(&x0, &output[i], source.view(i)) && ok
-            case 1: ok = decoder.get(&x1, &output[i], source.view(i)) && ok
-            case 2: ok = decoder.get(&x2, &output[i], source.view(i)) && ok
-            case 3: ok = decoder.get(&x3, &output[i], source.view(i)) && ok
-            case 4: ok = decoder.get(&x4, &output[i], source.view(i)) && ok
-            case 5: ok = decoder.get(&x5, &output[i], source.view(i)) && ok
-            default: ok = decoder.get(&x6, &output[i], source.view(i)) && ok
-            }
+            ok = decoder.get(&x[i % lanes], &output[i], source.view(i), mayEscape: Source.mayEscape) && ok
             i += 1
         }
-        states = Array([x0, x1, x2, x3, x4, x5, x6, x7].prefix(lanes))
-        return ok ? nil : EntropyError(.badEscape, at: 4 * decoder.position, "an escape code decodes outside Int32 or has a length above 33 (spec §10.4)")
+        states = x.array
+        return (decoder.position, ok ? nil : EntropyError(.badEscape, at: 4 * decoder.position, "an escape code decodes outside Int32 or has a length above 33 (spec §10.4)"))
     }
 }

@@ -13,7 +13,17 @@ public struct ModelSet: Sendable {
     @usableFromInline let info: [ModelInfo]
     @usableFromInline let encodeTable: [EncodeSymbol]
     @usableFromInline let cdf: [UInt32]
-    @usableFromInline let lookup: [UInt32]
+    /// The decoder's lookup on the top `bucketBits` bits of a quantile, per model: 4096 entries
+    /// `left | frequency << 32` when the bucket lies inside one symbol's interval (else
+    /// `searchFlag`: the decoder searches the cumulative table), followed by the 4096 buckets'
+    /// first symbols as UInt32. One base pointer reaches both, which saves the loop a register.
+    @usableFromInline let buckets: [UInt64]
+    static let searchFlag: UInt64 = 1 << 31
+    static let bucketCount = 1 << bucketBits
+    /// UInt64 slots per model: the entries, then the symbols two to a slot.
+    static let bucketStride = bucketCount + bucketCount / 2
+    /// Fixed, so the decoder needs one variable shift only (by P − 12) for both the bucket and x >> P.
+    static let bucketBits = 12
 
     /// Models with their value offsets and escape flags (defaults: offset 0, no escape).
     public init(_ models: [CategoricalModel], offsets: [Int32]? = nil, escapes: [Bool]? = nil) throws(EntropyError) {
@@ -44,22 +54,41 @@ public struct ModelSet: Sendable {
         var info: [ModelInfo] = []
         var encodeTable: [EncodeSymbol] = []
         var cdf: [UInt32] = []
-        var lookup: [UInt32] = []
+        var buckets: [UInt64] = []
+        let bucketShift = precision - Self.bucketBits
         for (m, model) in models.enumerated() {
             info.append(ModelInfo(
-                encodeBase: encodeTable.count, cdfBase: cdf.count, lookupBase: lookup.count,
-                lookupShift: UInt32(model.lookupShift), symbolCount: model.symbolCount,
-                offset: Int64(offsets[m]), escape: escapes[m] ? model.symbolCount - 1 : -1))
+                encodeBase: encodeTable.count, cdfBase: cdf.count, bucketBase: buckets.count,
+                symbolCount: model.symbolCount, offset: Int64(offsets[m]), escape: escapes[m] ? model.symbolCount - 1 : -1))
             for s in 0..<model.symbolCount {
                 encodeTable.append(EncodeSymbol(left: model.left(s), frequency: model.frequency(s), precision: precision))
             }
             cdf += model.cdf
-            lookup += model.lookup
+            var entries: [UInt64] = []
+            var symbols: [UInt32] = []
+            var s = 0
+            for bucket in 0..<Self.bucketCount {
+                let first = UInt32(bucket << bucketShift)
+                let last = first + UInt32(1 << bucketShift) - 1
+                while model.cdf[s + 1] <= first { s += 1 }
+                symbols.append(UInt32(s))
+                entries.append(model.cdf[s + 1] > last ? UInt64(model.cdf[s]) | UInt64(model.frequency(s)) << 32 : Self.searchFlag)
+            }
+            buckets += entries
+            for pair in stride(from: 0, to: symbols.count, by: 2) {
+                // The decoder loads each symbol as a UInt32 from memory: the first of a pair sits at
+                // the slot's lower address, which is its low half on a little-endian machine.
+                #if _endian(big)
+                buckets.append(UInt64(symbols[pair]) << 32 | UInt64(symbols[pair + 1]))
+                #else
+                buckets.append(UInt64(symbols[pair]) | UInt64(symbols[pair + 1]) << 32)
+                #endif
+            }
         }
         self.info = info
         self.encodeTable = encodeTable
         self.cdf = cdf
-        self.lookup = lookup
+        self.buckets = buckets
     }
 
     public var count: Int { models.count }
@@ -69,8 +98,7 @@ public struct ModelSet: Sendable {
 struct ModelInfo: Sendable {
     @usableFromInline var encodeBase: Int
     @usableFromInline var cdfBase: Int
-    @usableFromInline var lookupBase: Int
-    @usableFromInline var lookupShift: UInt32
+    @usableFromInline var bucketBase: Int
     @usableFromInline var symbolCount: Int
     @usableFromInline var offset: Int64
     /// The escape symbol, or -1.
@@ -106,8 +134,8 @@ struct EncodeSymbol: Sendable {
     /// floor(x / frequency): the reciprocal estimate is exact or one too small (its error is below 2^-log ≤ 1).
     @inlinable @inline(__always)
     func quotient(_ x: UInt64) -> UInt64 {
-        var q = x.multipliedFullWidth(by: reciprocal).high >> shift
-        if x &- q &* frequency >= frequency { q &+= 1 }
-        return q
+        let q = x.multipliedFullWidth(by: reciprocal).high &>> shift
+        // Branch-free: the correction is needed for a data-dependent share of symbols.
+        return q &+ (x &- q &* frequency >= frequency ? 1 : 0)
     }
 }

@@ -110,7 +110,7 @@ public struct RansPayload: Equatable, Sendable {
 
     // MARK: Bytes
 
-    /// The payload bytes (spec §10.6, table 10-2).
+    /// The payload bytes (spec §10.6, table 10-1).
     public func bytes() -> [UInt8] {
         var w = ByteWriter()
         w.u8(UInt8(lanes))
