@@ -126,11 +126,15 @@ public struct EntropyBenchmark: Sendable {
                     substreams: substreams, threads: threads)
                 encodeTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start))
             }
-            var decoded: [Int32] = []
+            // Decode into one reused buffer: a codec owns its latent buffer, and a fresh allocation of
+            // tens of megabytes would add the kernel's page faults to every run.
+            var decoded = [Int32](repeating: 0, count: workload.symbols.count)
             for _ in 0..<repeats {
-                let start = DispatchTime.now().uptimeNanoseconds
-                decoded = try payload.decode(modelIndex: workload.modelIndex, models: workload.models, threads: threads)
-                decodeTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start))
+                try decoded.withUnsafeMutableBufferPointer { (output) throws(EntropyError) in
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    try payload.decode(into: output, modelIndex: workload.modelIndex, models: workload.models, threads: threads)
+                    decodeTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start))
+                }
             }
             guard decoded == workload.symbols else {
                 throw EntropyError(.desynchronised, "benchmark decode of \(workload.name) differs from the input")

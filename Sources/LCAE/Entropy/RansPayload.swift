@@ -65,7 +65,26 @@ public struct RansPayload: Equatable, Sendable {
 
     /// Decodes all values (substreams on up to `threads` threads; the result does not depend on it).
     public func decode(modelIndex: [UInt16]? = nil, models: ModelSet, threads: Int = 1) throws(EntropyError) -> [Int32] {
+        var result: Result<Void, EntropyError> = .success(())
+        let output = [Int32](unsafeUninitializedCapacity: valueCount) { buffer, count in
+            result = Result { () throws(EntropyError) in
+                try decode(into: buffer, modelIndex: modelIndex, models: models, threads: threads)
+            }
+            count = buffer.count
+        }
+        try result.get()
+        return output
+    }
+
+    /// Decodes all values into `output` (exactly `valueCount` elements), for callers that reuse a buffer.
+    /// On error, the substreams that failed are zeroed.
+    public func decode(
+        into output: UnsafeMutableBufferPointer<Int32>, modelIndex: [UInt16]? = nil, models: ModelSet, threads: Int = 1
+    ) throws(EntropyError) {
         let total = valueCount
+        guard output.count == total else {
+            throw EntropyError(.badPayload, "an output of \(output.count) values for a payload of \(total)")
+        }
         if let modelIndex, modelIndex.count != total {
             throw EntropyError(.badModel, "\(modelIndex.count) model indices for \(total) values")
         }
@@ -79,33 +98,29 @@ public struct RansPayload: Equatable, Sendable {
             wordStart += 4 * substream.words.count
         }
         var errors = [EntropyError?](repeating: nil, count: substreams.count)
-        let output = [Int32](unsafeUninitializedCapacity: total) { buffer, count in
-            nonisolated(unsafe) let buffer = buffer
-            Self.withOptionalBuffer(modelIndex) { index in
-                errors.withUnsafeMutableBufferPointer { errors in
-                    nonisolated(unsafe) let errors = errors
-                    parallel(substreams.count, threads: threads) { j in
-                        let range = starts[j]..<(starts[j] + substreams[j].valueCount)
-                        let result = substreams[j].words.withUnsafeBufferPointer { words in
-                            Result { () throws(EntropyError) in
-                                try InterleavedRans.decode(
-                                    words, into: UnsafeMutableBufferPointer(rebasing: buffer[range]),
-                                    modelIndex: index.map { UnsafeBufferPointer(rebasing: $0[range]) },
-                                    models: models, lanes: lanes)
-                            }
+        nonisolated(unsafe) let buffer = output
+        Self.withOptionalBuffer(modelIndex) { index in
+            errors.withUnsafeMutableBufferPointer { errors in
+                nonisolated(unsafe) let errors = errors
+                parallel(substreams.count, threads: threads) { j in
+                    let range = starts[j]..<(starts[j] + substreams[j].valueCount)
+                    let result = substreams[j].words.withUnsafeBufferPointer { words in
+                        Result { () throws(EntropyError) in
+                            try InterleavedRans.decode(
+                                words, into: UnsafeMutableBufferPointer(rebasing: buffer[range]),
+                                modelIndex: index.map { UnsafeBufferPointer(rebasing: $0[range]) },
+                                models: models, lanes: lanes)
                         }
-                        if case .failure(let failure) = result {
-                            // Give the offset within the whole payload, and zero the part so no memory is left undefined.
-                            errors[j] = EntropyError(failure.code, at: wordStarts[j] + failure.offset, "substream \(j): " + failure.message)
-                            UnsafeMutableBufferPointer(rebasing: buffer[range]).update(repeating: 0)
-                        }
+                    }
+                    if case .failure(let failure) = result {
+                        // Give the offset within the whole payload, and zero the part so no memory is left undefined.
+                        errors[j] = EntropyError(failure.code, at: wordStarts[j] + failure.offset, "substream \(j): " + failure.message)
+                        UnsafeMutableBufferPointer(rebasing: buffer[range]).update(repeating: 0)
                     }
                 }
             }
-            count = total
         }
         if let error = errors.compactMap({ $0 }).first { throw error }
-        return output
     }
 
     // MARK: Bytes
