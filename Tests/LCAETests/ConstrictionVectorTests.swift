@@ -190,3 +190,65 @@ struct ConstrictionVectorTests {
         #expect(try chain.decode(count: 3, models: models) == [0, 3, 3])
     }
 }
+
+@Suite("Coder error paths")
+struct CoderErrorTests {
+    static let model = try! CategoricalModel(frequencies: [1 << 23, 1 << 22, 1 << 22], precision: 24)
+
+    @Test("models are validated")
+    func models() {
+        for (frequencies, precision) in [([0, 1 << 24], 24), ([1 << 23, 1 << 23 - 1], 24), ([], 24), ([1 << 11], 11), ([1 << 25, 1], 24)] as [([UInt32], Int)] {
+            #expect(throws: EntropyError.self) { try CategoricalModel(frequencies: frequencies, precision: precision) }
+        }
+        #expect(throws: EntropyError.self) { try CategoricalModel(cdf: [0, 5, 5, 1 << 12], precision: 12) }
+        #expect(throws: EntropyError.self) { try CategoricalModel.fastQuantized([0.5, -0.1, 0.6]) }
+        #expect(throws: EntropyError.self) { try CategoricalModel.perfectlyQuantized([0.0, 0.0]) }
+        #expect(throws: EntropyError.self) { try CategoricalModel.fastQuantized([Double.nan, 1]) }
+    }
+
+    @Test("the AnsCoder refuses what constriction refuses")
+    func ans() throws {
+        #expect { try AnsCoder(compressed: [5, 0]) } throws: { ($0 as? EntropyError)?.code == .badCompressedData }
+        #expect { try AnsCoder(compressed: [], seal: true) } throws: { ($0 as? EntropyError)?.code == .badCompressedData }
+        var coder = AnsCoder()
+        #expect { try coder.encode(3, Self.model) } throws: { ($0 as? EntropyError)?.code == .impossibleSymbol }
+        try coder.encode(1, Self.model)
+        #expect { try coder.compressed(unseal: true) } throws: { ($0 as? EntropyError)?.code == .cannotUnseal }
+        // Decoding an empty coder returns symbols, as constriction does; it never traps.
+        var empty = AnsCoder()
+        #expect(try empty.decode(count: 5, models: [Self.model]).count == 5)
+    }
+
+    @Test("the ChainCoder reports running out instead of panicking as constriction does")
+    func chain() throws {
+        #expect { try ChainCoder([]) } throws: { ($0 as? EntropyError)?.code == .badCompressedData }
+        #expect { try ChainCoder([1, 0]) } throws: { ($0 as? EntropyError)?.code == .badCompressedData }
+        #expect { try ChainCoder([1], isRemainders: true, seal: true) } throws: { ($0 as? EntropyError)?.code == .badCompressedData }
+        var coder = try ChainCoder([0x1234_5678, 0x9ABC_DEF0, 0x0000_0001], seal: true)
+        _ = try coder.decode(Self.model)
+        _ = try coder.decode(Self.model)
+        #expect { try coder.decode(Self.model) } throws: { ($0 as? EntropyError)?.code == .outOfData }
+        #expect { try coder.dataPair() } throws: { ($0 as? EntropyError)?.code == .fractionalWords }
+        var encoder = try ChainCoder([0x0000_0100, 0x0000_0001], isRemainders: true)
+        #expect { try encoder.encode(0, Self.model) } throws: { ($0 as? EntropyError)?.code == .outOfRemainders }
+        let wrong = try CategoricalModel(frequencies: [1 << 15, 1 << 15], precision: 16)
+        #expect { try coder.decode(wrong) } throws: { ($0 as? EntropyError)?.code == .badModel }
+    }
+
+    @Test("decoding garbage never traps", arguments: [1, 2, 4, 8])
+    func garbage(lanes: Int) throws {
+        var rng = SplitMix64(seed: UInt64(lanes))
+        let set = try ModelSet([Self.model], offsets: [-1], escapes: [true])
+        for length in 0..<40 {
+            let words = (0..<length).map { _ in UInt32(truncatingIfNeeded: rng.next()) }
+            var out = [Int32](repeating: 0, count: Int(rng.next() % 100))
+            words.withUnsafeBufferPointer { w in
+                out.withUnsafeMutableBufferPointer { o in
+                    _ = try? InterleavedRans.decode(w, into: o, models: set, lanes: lanes)
+                }
+            }
+            var chain = try? ChainCoder(words, seal: true)
+            for _ in 0..<50 { _ = try? chain?.decode(Self.model) }
+        }
+    }
+}
