@@ -11,7 +11,7 @@ struct CodingCommandTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
         var checked = 0
-        for (i, v) in ConstrictionVectorTests.vectors.ans_encode.enumerated() where checked < 8 {
+        for (i, v) in ConstrictionVectorTests.vectors.ans_encode.enumerated() where checked < 6 {
             // One model as (K,), or one row per symbol as (N, K) when all rows have the same K.
             let models = v.model_index.map { v.models[$0] }
             let oneModel = v.models.count == 1
@@ -29,7 +29,7 @@ struct CodingCommandTests {
             #expect(try NpyArray.read(contentsOf: path("d.npy")).int32Values() == v.symbols, "case \(i)")
             checked += 1
         }
-        #expect(checked == 8)
+        #expect(checked == 6)
     }
 
     @Test("chain decode and encode reproduce the documentation's bits-back round trip")
