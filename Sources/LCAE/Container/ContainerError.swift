@@ -30,6 +30,17 @@ public struct ContainerError: Error, Equatable, Sendable, CustomStringConvertibl
         case trailingData
         /// A field holds a value the spec does not allow (the clause is in the message).
         case badField
+        /// Context tables break a constraint of spec §12.2: a zero or wrong-total frequency table,
+        /// an order that is not a permutation, a threshold or value out of range.
+        case badTable
+        /// The entropy-coded payload is inconsistent or does not decode to its declared end (spec §10, §12.6).
+        case badPayload
+        /// A chunk's compressed data does not inflate to its declared size (spec §12.5).
+        case badCompression
+        /// Referenced tables or a model are not the ones the stream names, or are not available (spec §12.5).
+        case modelMismatch
+        /// A decoded-output hash differs from the one the stream carries (spec §12.7).
+        case hashMismatch
         /// The file could not be read or written (not a property of the stream).
         case ioError
     }

@@ -184,30 +184,7 @@ public enum InterleavedRans {
                 throw EntropyError(.badModel, "value \(bad) uses model \(modelIndex[bad]) of \(models.count)")
             }
         }
-        var position = words.count
-        var states = [UInt64](repeating: 0, count: lanes)
-        if lanes == 1 {
-            // constriction's from_compressed: the top word must not be zero.
-            if position > 0 {
-                guard words[position - 1] != 0 else {
-                    throw EntropyError(.badCompressedData, at: 4 * (position - 1), "the last word of a one-lane stream is zero (spec §10.5.2)")
-                }
-                position -= 1
-                states[0] = UInt64(words[position])
-                if position > 0 {
-                    position -= 1
-                    states[0] = states[0] << 32 | UInt64(words[position])
-                }
-            }
-        } else {
-            guard position >= 2 * lanes else {
-                throw EntropyError(.badPayload, "\(position) words cannot hold \(lanes) lane states (spec §10.5.2)")
-            }
-            for lane in 0..<lanes {
-                states[lane] = UInt64(words[position - 1]) << 32 | UInt64(words[position - 2])
-                position -= 2
-            }
-        }
+        var (states, position) = try startLanes(words, lanes: lanes)
         let failure = models.cdf.withUnsafeBufferPointer { cdf in
                 models.buckets.withUnsafeBufferPointer { buckets -> EntropyError? in
                     let tables = DecodeTables(cdf: cdf.baseAddress!, buckets: buckets.baseAddress!)
@@ -234,11 +211,63 @@ public enum InterleavedRans {
                 }
         }
         if let failure { throw failure }
-        let initial: UInt64 = lanes == 1 ? 0 : 1 << 32
+        try finishLanes(states, position: position, values: output.count)
+    }
+
+    /// The lane states a decoder starts from, and the words left (spec §10.5.2).
+    static func startLanes(_ words: UnsafeBufferPointer<UInt32>, lanes: Int) throws(EntropyError) -> ([UInt64], Int) {
+        var position = words.count
+        var states = [UInt64](repeating: 0, count: lanes)
+        if lanes == 1 {
+            // constriction's from_compressed: the top word must not be zero.
+            if position > 0 {
+                guard words[position - 1] != 0 else {
+                    throw EntropyError(.badCompressedData, at: 4 * (position - 1), "the last word of a one-lane stream is zero (spec §10.5.2)")
+                }
+                position -= 1
+                states[0] = UInt64(words[position])
+                if position > 0 {
+                    position -= 1
+                    states[0] = states[0] << 32 | UInt64(words[position])
+                }
+            }
+        } else {
+            guard position >= 2 * lanes else {
+                throw EntropyError(.badPayload, "\(position) words cannot hold \(lanes) lane states (spec §10.5.2)")
+            }
+            for lane in 0..<lanes {
+                states[lane] = UInt64(words[position - 1]) << 32 | UInt64(words[position - 2])
+                position -= 2
+            }
+        }
+        return (states, position)
+    }
+
+    /// The end check (spec §10.5.3): every word taken, every lane back at its initial state.
+    static func finishLanes(_ states: [UInt64], position: Int, values: Int) throws(EntropyError) {
+        let initial: UInt64 = states.count == 1 ? 0 : 1 << 32
         guard position == 0, states.allSatisfy({ $0 == initial }) else {
             throw EntropyError(
                 .desynchronised, at: 4 * position,
-                "after \(output.count) values \(position) words are left and the lane states are not initial: the stream is truncated or corrupt (spec §10.5.3)")
+                "after \(values) values \(position) words are left and the lane states are not initial: the stream is truncated or corrupt (spec §10.5.3)")
+        }
+    }
+
+    /// Runs `body` with a decoder over `words` and every model's view (for decoders that pick
+    /// a model per value as they go, such as the context decoder of chapter 12).
+    static func withDecoder<R>(
+        _ words: UnsafeBufferPointer<UInt32>, position: Int, models: ModelSet,
+        _ body: (DecoderLanes<AnyPrecision>, UnsafeBufferPointer<DecodeView>) -> R
+    ) -> R {
+        models.cdf.withUnsafeBufferPointer { cdf in
+            models.buckets.withUnsafeBufferPointer { buckets in
+                let tables = DecodeTables(cdf: cdf.baseAddress!, buckets: buckets.baseAddress!)
+                let views = models.info.map { DecodeView($0, tables) }
+                let base = words.baseAddress ?? tables.cdf
+                return views.withUnsafeBufferPointer { views in
+                    body(DecoderLanes(precision: AnyPrecision(models.precision), words: base, position: position), views)
+                }
+            }
         }
     }
 
