@@ -16,13 +16,21 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Seed of the generated data.") var seed: UInt64 = 0x4C43_4145
     @Flag(help: "Print an array of JSON records.") var json = false
     @Option(help: "Also write the benchmarked data as .npy files into this directory.") var dump: String?
-    @Option(help: "Run only this workload (categorical256 or gaussian64).") var only: String?
+    @Option(help: "Run only this workload (categorical256, gaussian64, or latents with --latents).") var only: String?
+    @Option(help: "Also time context coding of this latent (.npy, shape (C, H, W)); needs --tables.") var latents: String?
+    @Option(help: "The table file for --latents.") var tables: String?
 
     func run() throws {
         let bench = EntropyBenchmark(symbols: symbols, repeats: repeats, seed: seed)
         var records: [EntropyBenchmark.Record] = []
+        if let latents {
+            guard let tables else { throw ValidationError("--latents needs --tables") }
+            let tensors = try LatentTensor.tensors(from: NpyArray.read(contentsOf: latents))
+            guard let tensor = tensors.first, tensors.count == 1 else { throw ValidationError("--latents takes one (C, H, W) latent") }
+            records += try bench.runLatents(tensor, tables: TableFile.read(contentsOf: tables)) { printError($0) }
+        }
         let names = only.map { [$0] } ?? ["categorical256", "gaussian64"]
-        for name in names {
+        for name in names where name != "latents" {
             guard let workload = try bench.workload(named: name) else {
                 throw ValidationError("no workload named \(name); use categorical256 or gaussian64")
             }

@@ -152,6 +152,42 @@ public struct EntropyBenchmark: Sendable {
         return records
     }
 
+    /// Context-coded latents (spec chapter 12): encode and decode ns per value, context derivation
+    /// included, one thread, one substream, for each lane count.
+    public func runLatents(_ tensor: LatentTensor, tables: ContextTables, progress: (String) -> Void = { _ in }) throws(EntropyError) -> [Record] {
+        var records: [Record] = []
+        let n = Double(max(1, tensor.values.count))
+        let prepared = try LatentCoder.Prepared(tables)
+        for lanes in [1, 2, 4, 8] {
+            var coded = LatentCoder.Coded(activation: RansPayload(lanes: 1, substreams: []), values: RansPayload(lanes: lanes, substreams: []))
+            var encodeTimes: [Double] = []
+            var decodeTimes: [Double] = []
+            for _ in 0..<repeats {
+                let start = DispatchTime.now().uptimeNanoseconds
+                coded = try LatentCoder.encode(tensor, prepared: prepared, lanes: lanes)
+                encodeTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start))
+            }
+            let active = try LatentCoder.activity(coded.activation, prepared: prepared)
+            var decoded = tensor
+            for _ in 0..<repeats {
+                let start = DispatchTime.now().uptimeNanoseconds
+                decoded = try LatentCoder.decode(coded.values, active: active, prepared: prepared, height: tensor.height, width: tensor.width)
+                decodeTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start))
+            }
+            guard decoded == tensor else {
+                throw EntropyError(.desynchronised, "benchmark decode of the latent differs from the input")
+            }
+            let bits = Double(32 * (coded.values.wordCount + coded.activation.wordCount)) / n
+            for (op, times) in [("encode", encodeTimes), ("decode", decodeTimes)] {
+                let record = Record(caseName: "latents", op: op, lanes: lanes, threads: 1, substreams: 1,
+                                    nsPerSymbol: Self.median(times) / n, bitsPerSymbol: bits, crossEntropyBits: .nan)
+                records.append(record)
+                progress(String(format: "latents %@ lanes %d: %.2f ns/value (%.0f million values/s)", op, lanes, record.nsPerSymbol, 1000 / record.nsPerSymbol))
+            }
+        }
+        return records
+    }
+
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return 0 }

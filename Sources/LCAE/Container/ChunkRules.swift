@@ -11,5 +11,11 @@ enum ChunkRules {
         .head: ChunkRule(once: true, fixedLength: nil),
         .end: ChunkRule(once: true, fixedLength: 0),
         .text: ChunkRule(once: false, fixedLength: nil),
+        // Chapter 12: once per integer latent, checked by LatentDecoder.
+        .tables: ChunkRule(once: false, fixedLength: nil),
+        .tableReference: ChunkRule(once: false, fixedLength: 33),
+        .activation: ChunkRule(once: false, fixedLength: nil),
+        .latentPayload: ChunkRule(once: false, fixedLength: nil),
+        .latentHash: ChunkRule(once: false, fixedLength: 33),
     ]
 }

@@ -156,7 +156,7 @@ public struct ContainerReader: Sendable {
                     scan.warnings.append(error)
                 }
             default:
-                if type.isCritical {
+                if rule == nil && type.isCritical {
                     throw ContainerError(.unsupportedCritical, at: chunkAt, "unknown critical chunk \(type): this reader cannot decode the stream (spec §5.4)")
                 }
             }

@@ -17,13 +17,19 @@ public struct ContextFitter: Sendable {
     public var maxCandidates: Int
     /// Order channels greedily (seed 002 §3.1.4); false keeps channel index order.
     public var greedyOrder: Bool
+    /// False gives every context of a channel the channel's marginal CDF: the factorized baseline.
+    public var contexts: Bool
+    /// The share of a channel's values its range may leave to the escape code.
+    public var escapeShare = 1e-4
 
-    public init(precision: Int = 24, measure: ContextTables.Measure = .deviation, maxSymbols: Int = 256, maxCandidates: Int = 16, greedyOrder: Bool = true) {
+    public init(precision: Int = 24, measure: ContextTables.Measure = .deviation, maxSymbols: Int = 256, maxCandidates: Int = 16,
+                greedyOrder: Bool = true, contexts: Bool = true) {
         self.precision = precision
         self.measure = measure
         self.maxSymbols = maxSymbols
         self.maxCandidates = maxCandidates
         self.greedyOrder = greedyOrder
+        self.contexts = contexts
     }
 
     /// What the fit measured, in bits over the training latents.
@@ -101,7 +107,7 @@ public struct ContextFitter: Sendable {
         var factorized = [Double](repeating: 0, count: c)
         for (p, k) in order.enumerated() {
             let previous = p == 0 ? nil : (order[p - 1], thresholds[order[p - 1]])
-            let contexts = p == 0 ? 3 : 4
+            let contextCount = p == 0 ? 3 : 4
             let counts = histograms(k, threshold: thresholds[k], previous: previous, data, tensors)
             full[k] = Self.entropy(counts, symbols: data[k].symbolCount)
             let n = data[k].symbolCount
@@ -110,9 +116,11 @@ public struct ContextFitter: Sendable {
             factorized[k] = Self.entropy(marginal.map { Int($0) }, symbols: n)
             let marginalTotal = marginal.reduce(0, +)
             var models: [CategoricalModel] = []
-            for ctx in 0..<contexts {
+            for ctx in 0..<contextCount {
                 // A light prior from the channel's marginal keeps unseen values codable at a fair cost.
-                let probabilities = (0..<n).map { s in Double(counts[ctx * n + s]) + 0.01 * (marginal[s] + 1) / (marginalTotal + Double(n)) * Double(n) }
+                let observed: [Double] = contexts ? (0..<n).map { Double(counts[ctx * n + $0]) } : marginal
+                let prior = 0.01 * Double(n) / (marginalTotal + Double(n))
+                let probabilities: [Double] = (0..<n).map { s in observed[s] + prior * (marginal[s] + 1) }
                 models.append(try CategoricalModel.perfectlyQuantized(probabilities, precision: precision))
             }
             let activeFraction = Double(data[k].active.filter { $0 }.count) / Double(tensors.count)
@@ -138,7 +146,24 @@ public struct ContextFitter: Sendable {
             for v in slice { histogram[v, default: 0] += 1 }
         }
         let mostProbable = histogram.max { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) }?.key ?? 0
-        let keys = histogram.keys.sorted()
+        var keys = histogram.keys.sorted()
+        // Leave the rarest tails to the escape code: trim the cheaper side while the trimmed mass
+        // stays within `escapeShare` of the values (never past the most probable value).
+        let total = histogram.values.reduce(0, +)
+        var budget = Int(Double(total) * escapeShare)
+        while keys.count > 2 {
+            let (first, last) = (keys[0], keys[keys.count - 1])
+            let (low, high) = (histogram[first] ?? 0, histogram[last] ?? 0)
+            if low <= high && low <= budget && first != mostProbable {
+                budget -= low
+                keys.removeFirst()
+            } else if high <= budget && last != mostProbable {
+                budget -= high
+                keys.removeLast()
+            } else {
+                break
+            }
+        }
         let width = maxSymbols - 1
         var low = keys.first ?? 0
         if let lowest = keys.first, let highest = keys.last, Int64(highest) - Int64(lowest) + 1 > Int64(width) {

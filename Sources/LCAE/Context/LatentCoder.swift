@@ -6,6 +6,21 @@ import Dispatch
 /// channels, in coding order and raster order within a channel, in another,
 /// each value with the CDF of its channel and context.
 public enum LatentCoder {
+    /// Tables with the model sets the coding loops use, built once and reused across latents.
+    public struct Prepared: Sendable {
+        public let tables: ContextTables
+        let values: ModelSet
+        /// Channel k's context c is model `bases[k] + c` of `values`.
+        let bases: [Int]
+        let activation: ModelSet
+
+        public init(_ tables: ContextTables) throws(EntropyError) {
+            self.tables = tables
+            (values, bases) = try LatentCoder.valueModels(tables)
+            activation = try LatentCoder.activationModels(tables)
+        }
+    }
+
     /// The two coded parts of a latent.
     public struct Coded: Equatable, Sendable {
         public var activation: RansPayload
@@ -47,15 +62,20 @@ public enum LatentCoder {
     public static func encode(
         _ tensor: LatentTensor, tables: ContextTables, lanes: Int = 4, substreams: Int = 1, threads: Int = 1
     ) throws(EntropyError) -> Coded {
+        try encode(tensor, prepared: Prepared(tables), lanes: lanes, substreams: substreams, threads: threads)
+    }
+
+    public static func encode(
+        _ tensor: LatentTensor, prepared: Prepared, lanes: Int = 4, substreams: Int = 1, threads: Int = 1
+    ) throws(EntropyError) -> Coded {
+        let tables = prepared.tables
         guard tensor.channels == tables.channelCount else {
             throw EntropyError(.badModel, "a \(tensor.channels)-channel latent and \(tables.channelCount)-channel tables")
         }
         let active = activity(of: tensor, tables: tables)
         let activation = try RansPayload.encode(
-            active.map { $0 ? 1 : 0 }, modelIndex: (0..<tensor.channels).map(UInt16.init),
-            models: activationModels(tables), lanes: 1)
+            active.map { $0 ? 1 : 0 }, modelIndex: (0..<tensor.channels).map(UInt16.init), models: prepared.activation, lanes: 1)
         let layout = Layout(tables: tables, active: active, height: tensor.height, width: tensor.width)
-        let (models, bases) = try valueModels(tables)
         var values = [Int32](repeating: 0, count: layout.codedCount)
         var index = [UInt16](repeating: 0, count: layout.codedCount)
         let ranges = RansPayload.split(layout.codedCount, into: substreams)
@@ -66,11 +86,11 @@ public enum LatentCoder {
                     let place = t - segment.channelStart
                     let context = layout.context(segment.position, place, t, range.lowerBound) { tensor.values[$0] }
                     values[t] = tensor.values[k * layout.plane + place]
-                    index[t] = UInt16(bases[k] + context)
+                    index[t] = UInt16(prepared.bases[k] + context)
                 }
             }
         }
-        let payload = try RansPayload.encode(values, modelIndex: index, models: models, lanes: lanes, substreams: substreams, threads: threads)
+        let payload = try RansPayload.encode(values, modelIndex: index, models: prepared.values, lanes: lanes, substreams: substreams, threads: threads)
         return Coded(activation: activation, values: payload)
     }
 
@@ -80,14 +100,33 @@ public enum LatentCoder {
     public static func decode(
         _ coded: Coded, tables: ContextTables, height: Int, width: Int, threads: Int = 1
     ) throws(EntropyError) -> LatentTensor {
+        let prepared = try Prepared(tables)
+        return try decode(coded.values, active: activity(coded.activation, prepared: prepared), prepared: prepared,
+                          height: height, width: width, threads: threads)
+    }
+
+    /// The activation bits of an ACTV payload (spec §12.4).
+    public static func activity(_ payload: RansPayload, prepared: Prepared) throws(EntropyError) -> [Bool] {
+        let c = prepared.tables.channelCount
+        return try payload.decode(modelIndex: (0..<c).map(UInt16.init), models: prepared.activation).map { $0 == 1 }
+    }
+
+    /// The number of coded values when `active` channels of `plane` values each are active.
+    public static func codedCount(active: [Bool], plane: Int) -> Int {
+        active.filter { $0 }.count * plane
+    }
+
+    /// Decodes the values of the active channels (spec §12.6); inactive channels hold their most probable value.
+    public static func decode(
+        _ payload: RansPayload, active: [Bool], prepared: Prepared, height: Int, width: Int, threads: Int = 1
+    ) throws(EntropyError) -> LatentTensor {
+        let tables = prepared.tables
         let c = tables.channelCount
-        let bits = try coded.activation.decode(modelIndex: (0..<c).map(UInt16.init), models: activationModels(tables))
-        let active = bits.map { $0 == 1 }
         let layout = Layout(tables: tables, active: active, height: height, width: width)
-        guard coded.values.valueCount == layout.codedCount else {
-            throw EntropyError(.badPayload, "the payload holds \(coded.values.valueCount) values; the active channels have \(layout.codedCount) (spec §12.6)")
+        guard payload.valueCount == layout.codedCount else {
+            throw EntropyError(.badPayload, "the payload holds \(payload.valueCount) values; the active channels have \(layout.codedCount) (spec §12.6)")
         }
-        let (models, bases) = try valueModels(tables)
+        let (models, bases) = (prepared.values, prepared.bases)
         var values = [Int32](repeating: 0, count: c * layout.plane)
         for k in 0..<c where !active[k] {
             let mostProbable = tables.channels[k].mostProbable
@@ -95,7 +134,7 @@ public enum LatentCoder {
         }
         var starts: [Int] = []
         var start = 0
-        for substream in coded.values.substreams {
+        for substream in payload.substreams {
             starts.append(start)
             start += substream.valueCount
         }
@@ -105,16 +144,16 @@ public enum LatentCoder {
             errors.withUnsafeMutableBufferPointer { errors in
                 nonisolated(unsafe) let errors = errors
                 parallel(starts.count, threads: threads) { j in
-                    let substream = coded.values.substreams[j]
+                    let substream = payload.substreams[j]
                     let range = starts[j]..<(starts[j] + substream.valueCount)
                     let result = substream.words.withUnsafeBufferPointer { words in
                         Result { () throws(EntropyError) in
-                            try decodeSubstream(words, range, lanes: coded.values.lanes, layout, models, bases, output)
+                            try decodeSubstream(words, range, lanes: payload.lanes, layout, models, bases, output)
                         }
                     }
                     if case .failure(let failure) = result {
-                        var offset = coded.values.headerSize
-                        for earlier in coded.values.substreams.prefix(j) { offset += 4 * earlier.words.count }
+                        var offset = payload.headerSize
+                        for earlier in payload.substreams.prefix(j) { offset += 4 * earlier.words.count }
                         errors[j] = EntropyError(failure.code, at: offset + failure.offset, "substream \(j): " + failure.message)
                     }
                 }

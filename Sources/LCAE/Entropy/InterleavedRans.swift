@@ -188,7 +188,7 @@ public enum InterleavedRans {
         let failure = models.cdf.withUnsafeBufferPointer { cdf in
                 models.buckets.withUnsafeBufferPointer { buckets -> EntropyError? in
                     let tables = DecodeTables(cdf: cdf.baseAddress!, buckets: buckets.baseAddress!)
-                    let views = models.info.map { DecodeView($0, tables) }
+                    let views = models.info.map { DecodeView($0, tables, precision: models.precision) }
                     // An empty buffer may have no base address; the decoder never reads it then (position 0).
                     let base = words.baseAddress ?? tables.cdf
                     let result = views.withUnsafeBufferPointer { views in
@@ -198,8 +198,8 @@ public enum InterleavedRans {
                         }
                         let view = views[0]
                         if view.escape < 0 && view.offset == 0 {
-                            let plain = PlainModel(buckets: view.buckets, cdf: view.cdf)
-                            if models.precision == 24 {
+                            let plain = PlainModel(buckets: view.buckets, cdf: view.cdf, bucketBits: view.bucketBits, bucketShift: view.bucketShift)
+                            if models.precision == 24 && view.bucketBits == UInt64(ModelSet.maxBucketBits) {
                                 return decodeLanes(DecoderLanes(precision: Precision24(), words: base, position: position), &states, output, plain)
                             }
                             return decodeLanes(decoder, &states, output, plain)
@@ -262,7 +262,7 @@ public enum InterleavedRans {
         models.cdf.withUnsafeBufferPointer { cdf in
             models.buckets.withUnsafeBufferPointer { buckets in
                 let tables = DecodeTables(cdf: cdf.baseAddress!, buckets: buckets.baseAddress!)
-                let views = models.info.map { DecodeView($0, tables) }
+                let views = models.info.map { DecodeView($0, tables, precision: models.precision) }
                 let base = words.baseAddress ?? tables.cdf
                 return views.withUnsafeBufferPointer { views in
                     body(DecoderLanes(precision: AnyPrecision(models.precision), words: base, position: position), views)

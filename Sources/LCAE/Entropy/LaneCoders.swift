@@ -12,8 +12,10 @@ struct PlainModel: ModelSource {
     static var mayEscape: Bool { false }
     let buckets: UnsafePointer<UInt64>
     let cdf: UnsafePointer<UInt32>
+    let bucketBits: UInt64
+    let bucketShift: UInt64
     @inline(__always) func view(_ i: Int) -> DecodeView {
-        DecodeView(cdf: cdf, buckets: buckets, offset: 0, escape: -1)
+        DecodeView(cdf: cdf, buckets: buckets, offset: 0, escape: -1, bucketBits: bucketBits, bucketShift: bucketShift)
     }
 }
 
@@ -53,23 +55,30 @@ struct DecodeView {
     let buckets: UnsafePointer<UInt64>
     let offset: Int64
     let escape: Int
+    /// b, and P − b: x >> (P − b) gives the bucket in its low b bits and x >> P above them.
+    let bucketBits: UInt64
+    let bucketShift: UInt64
 
-    init(cdf: UnsafePointer<UInt32>, buckets: UnsafePointer<UInt64>, offset: Int64, escape: Int) {
+    init(cdf: UnsafePointer<UInt32>, buckets: UnsafePointer<UInt64>, offset: Int64, escape: Int, bucketBits: UInt64, bucketShift: UInt64) {
         self.cdf = cdf
         self.buckets = buckets
         self.offset = offset
         self.escape = escape
+        self.bucketBits = bucketBits
+        self.bucketShift = bucketShift
     }
 
     /// The first symbol of a bucket, stored after the 4096 entries.
     @inline(__always)
     func symbol(_ bucket: Int) -> UInt32 {
-        UnsafeRawPointer(buckets).load(fromByteOffset: 8 * ModelSet.bucketCount &+ 4 &* bucket, as: UInt32.self)
+        UnsafeRawPointer(buckets).load(fromByteOffset: 8 &<< Int(bucketBits) &+ 4 &* bucket, as: UInt32.self)
     }
 
-    init(_ info: ModelInfo, _ tables: DecodeTables) {
+    init(_ info: ModelInfo, _ tables: DecodeTables, precision: Int) {
         cdf = tables.cdf + info.cdfBase
         buckets = tables.buckets + info.bucketBase
+        bucketBits = UInt64(info.bucketBits)
+        bucketShift = UInt64(precision - info.bucketBits)
         offset = info.offset
         escape = info.escape
     }
@@ -166,19 +175,20 @@ struct DecoderLanes<Precision: PrecisionConstants> {
     /// the caller guarantees a word is left (spec §10.3.2 either way).
     @inline(__always)
     mutating func get(_ x: inout UInt64, _ out: inout Int32, _ view: DecodeView, unchecked: Bool = false, mayEscape: Bool = true) -> Bool {
-        let high = x &>> precision.bucketShift
-        let bucket = Int(truncatingIfNeeded: high & UInt64((1 << ModelSet.bucketBits) - 1))
+        let (shift, bits) = precision.geometry(view)
+        let high = x &>> shift
+        let bucket = Int(truncatingIfNeeded: high & ((1 &<< bits) &- 1))
         let quantile = x & precision.mask
         var entry = view.buckets[bucket]
         var symbol = Int(view.symbol(bucket))
         if entry & ModelSet.searchFlag != 0 {
             (entry, symbol) = Self.search(quantile, symbol, view)
         }
-        x = (high &>> UInt64(ModelSet.bucketBits)) &* (entry &>> 32) &+ (quantile &- (entry & 0xFFFF_FFFF))
+        x = (high &>> bits) &* (entry &>> 32) &+ (quantile &- (entry & 0xFFFF_FFFF))
         if unchecked { refillUnchecked(&x) } else { refill(&x) }
         if mayEscape && symbol == view.escape {
             // Out of line and by value, so the lane states stay in registers on the hot path.
-            let escaped = decodeEscape(x, position, words, precision.bucketShift &+ UInt64(ModelSet.bucketBits), view)
+            let escaped = decodeEscape(x, position, words, shift &+ bits, view)
             (x, position) = (escaped.state, escaped.position)
             guard let value = escaped.value else { return false }
             out = value
@@ -238,24 +248,26 @@ func decodeEscape(
 /// The shifts and mask that depend on the precision P: constants for P = 24 (the common case,
 /// and constriction's), so the loop needs neither a shift-count register nor a mask register.
 protocol PrecisionConstants {
-    /// P − 12: one shift of the state gives both the lookup bucket and, shifted by 12 more, x >> P.
-    var bucketShift: UInt64 { get }
     var mask: UInt64 { get }
+    /// P − b and b for a model (see `DecodeView`).
+    func geometry(_ view: DecodeView) -> (shift: UInt64, bits: UInt64)
 }
 
+/// P = 24 with 12 bucket bits: for models of at least 512 symbols... or exactly the models
+/// `ModelSet.bucketBits` gives 12 bits at precision 24 (256 symbols and more).
 struct Precision24: PrecisionConstants {
-    var bucketShift: UInt64 { 12 }
     var mask: UInt64 { 0xFF_FFFF }
+    @inline(__always) func geometry(_ view: DecodeView) -> (shift: UInt64, bits: UInt64) { (12, 12) }
 }
 
 struct AnyPrecision: PrecisionConstants {
-    let bucketShift: UInt64
     let mask: UInt64
 
     init(_ precision: Int) {
-        bucketShift = UInt64(precision - ModelSet.bucketBits)
         mask = (1 << UInt64(precision)) - 1
     }
+
+    @inline(__always) func geometry(_ view: DecodeView) -> (shift: UInt64, bits: UInt64) { (view.bucketShift, view.bucketBits) }
 }
 
 /// The states of L lanes as separate stored properties, so that after the compiler unrolls the

@@ -13,17 +13,20 @@ public struct ModelSet: Sendable {
     @usableFromInline let info: [ModelInfo]
     @usableFromInline let encodeTable: [EncodeSymbol]
     @usableFromInline let cdf: [UInt32]
-    /// The decoder's lookup on the top `bucketBits` bits of a quantile, per model: 4096 entries
-    /// `left | frequency << 32` when the bucket lies inside one symbol's interval (else
-    /// `searchFlag`: the decoder searches the cumulative table), followed by the 4096 buckets'
-    /// first symbols as UInt32. One base pointer reaches both, which saves the loop a register.
+    /// The decoder's lookup on the top b bits of a quantile, per model (b = `bucketBits(n)`): 2^b
+    /// entries `left | frequency << 32` when the bucket lies inside one symbol's interval (else
+    /// `searchFlag`: the decoder searches the cumulative table), followed by the buckets' first
+    /// symbols as UInt32. One base pointer reaches both, which saves the loop a register.
     @usableFromInline let buckets: [UInt64]
     static let searchFlag: UInt64 = 1 << 31
-    static let bucketCount = 1 << bucketBits
-    /// UInt64 slots per model: the entries, then the symbols two to a slot.
-    static let bucketStride = bucketCount + bucketCount / 2
-    /// Fixed, so the decoder needs one variable shift only (by P − 12) for both the bucket and x >> P.
-    static let bucketBits = 12
+    /// The most bucket bits; a 256-symbol model gets them, so its hot path can use constant shifts.
+    static let maxBucketBits = 12
+
+    /// About 8 buckets per symbol, at most 2^12: small models stay small, so that the 4 models a
+    /// channel's contexts use fit in cache together (spec chapter 12 codes thousands of models).
+    static func bucketBits(_ symbols: Int, precision: Int) -> Int {
+        min(precision, maxBucketBits, (UInt(symbols).bitWidth - UInt(symbols).leadingZeroBitCount) + 3)
+    }
 
     /// Models with their value offsets and escape flags (defaults: offset 0, no escape).
     public init(_ models: [CategoricalModel], offsets: [Int32]? = nil, escapes: [Bool]? = nil) throws(EntropyError) {
@@ -55,10 +58,11 @@ public struct ModelSet: Sendable {
         var encodeTable: [EncodeSymbol] = []
         var cdf: [UInt32] = []
         var buckets: [UInt64] = []
-        let bucketShift = precision - Self.bucketBits
         for (m, model) in models.enumerated() {
+            let bits = Self.bucketBits(model.symbolCount, precision: precision)
+            let shift = precision - bits
             info.append(ModelInfo(
-                encodeBase: encodeTable.count, cdfBase: cdf.count, bucketBase: buckets.count,
+                encodeBase: encodeTable.count, cdfBase: cdf.count, bucketBase: buckets.count, bucketBits: bits,
                 symbolCount: model.symbolCount, offset: Int64(offsets[m]), escape: escapes[m] ? model.symbolCount - 1 : -1))
             for s in 0..<model.symbolCount {
                 encodeTable.append(EncodeSymbol(left: model.left(s), frequency: model.frequency(s), precision: precision))
@@ -67,14 +71,15 @@ public struct ModelSet: Sendable {
             var entries: [UInt64] = []
             var symbols: [UInt32] = []
             var s = 0
-            for bucket in 0..<Self.bucketCount {
-                let first = UInt32(bucket << bucketShift)
-                let last = first + UInt32(1 << bucketShift) - 1
+            for bucket in 0..<(1 << bits) {
+                let first = UInt32(bucket << shift)
+                let last = first + UInt32(1 << shift) - 1
                 while model.cdf[s + 1] <= first { s += 1 }
                 symbols.append(UInt32(s))
                 entries.append(model.cdf[s + 1] > last ? UInt64(model.cdf[s]) | UInt64(model.frequency(s)) << 32 : Self.searchFlag)
             }
             buckets += entries
+            if symbols.count % 2 == 1 { symbols.append(0) }
             for pair in stride(from: 0, to: symbols.count, by: 2) {
                 // The decoder loads each symbol as a UInt32 from memory: the first of a pair sits at
                 // the slot's lower address, which is its low half on a little-endian machine.
@@ -99,6 +104,7 @@ struct ModelInfo: Sendable {
     @usableFromInline var encodeBase: Int
     @usableFromInline var cdfBase: Int
     @usableFromInline var bucketBase: Int
+    @usableFromInline var bucketBits: Int
     @usableFromInline var symbolCount: Int
     @usableFromInline var offset: Int64
     /// The escape symbol, or -1.

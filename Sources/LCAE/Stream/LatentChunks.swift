@@ -1,0 +1,102 @@
+import Crypto
+
+extension ChunkType {
+    /// In-band context tables, deflated (spec §12.5.1).
+    public static let tables = ChunkType(0x43, 0x54, 0x41, 0x42)  // "CTAB"
+    /// Context tables named by the SHA-256 of their body (spec §12.5.2).
+    public static let tableReference = ChunkType(0x43, 0x52, 0x45, 0x46)  // "CREF"
+    /// Channel activation bits (spec §12.5.3).
+    public static let activation = ChunkType(0x41, 0x43, 0x54, 0x56)  // "ACTV"
+    /// The coded values of an integer latent (spec §12.5.4).
+    public static let latentPayload = ChunkType(0x4C, 0x41, 0x54, 0x50)  // "LATP"
+    /// SHA-256 of a decoded integer latent (spec §12.7).
+    public static let latentHash = ChunkType(0x6C, 0x48, 0x53, 0x48)  // "lHSH"
+}
+
+/// How a stream carries the tables of one latent.
+public enum TablePlacement: Equatable, Sendable {
+    /// The table body deflated into a CTAB chunk.
+    case inBand
+    /// A CREF chunk with the body's SHA-256; the decoder must be given the tables.
+    case referenced
+}
+
+/// The table file (spec §12.2.1): a signature, the body's size, the body, its CRC-32.
+public enum TableFile {
+    public static let signature: [UInt8] = [0x8C, 0x4C, 0x43, 0x54, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    public static func bytes(_ tables: ContextTables) -> [UInt8] {
+        let body = tables.body()
+        var w = ByteWriter()
+        w.append(contentsOf: signature)
+        w.u32(UInt32(body.count))
+        w.append(contentsOf: body)
+        w.u32(CRC32.checksum(body[...]))
+        return w.bytes
+    }
+
+    public static func parse(_ bytes: [UInt8], limits: Limits = Level.highest) throws(ContainerError) -> ContextTables {
+        var r = ByteReader(bytes[...], fileOffset: 0)
+        let head = try r.bytes(min(signature.count, bytes.count), "signature")
+        guard Array(head) == signature else {
+            throw ContainerError(.badSignature, at: 0, "not a table file: it does not start with 8C 4C 43 54 0D 0A 1A 0A (spec §12.2.1)")
+        }
+        let size = Int(try r.u32("body_size"))
+        guard size <= ContextTables.maxBodySize(limits), size + 4 == r.remaining else {
+            throw ContainerError(.badChunkLength, at: 8, "body_size \(size) does not match the \(r.remaining)-byte rest of the file (spec §12.2.1)")
+        }
+        let body = try r.bytes(size, "body")
+        let stored = try r.u32("crc")
+        guard stored == CRC32.checksum(body) else {
+            throw ContainerError(.crcMismatch, at: 12 + size, "the table body's CRC does not match (spec §12.2.1)")
+        }
+        return try ContextTables.parse(body, fileOffset: 12, limits: limits)
+    }
+
+    public static func read(contentsOf path: String, limits: Limits = Level.highest) throws(ContainerError) -> ContextTables {
+        try parse(ContainerReader.load(path, limits: limits), limits: limits)
+    }
+}
+
+/// The payloads of the latent chunks (spec §12.5).
+enum LatentChunk {
+    static func tables(_ index: Int, _ tables: ContextTables) -> Chunk {
+        let body = tables.body()
+        let deflated = Deflate.compress(body)
+        var w = ByteWriter()
+        w.u8(UInt8(index))
+        w.u8(1)
+        w.u32(UInt32(body.count))
+        w.append(contentsOf: deflated)
+        return Chunk(type: .tables, payload: w.bytes)
+    }
+
+    static func reference(_ index: Int, _ tables: ContextTables) -> Chunk {
+        Chunk(type: .tableReference, payload: [UInt8(index)] + tables.sha256)
+    }
+
+    static func activation(_ index: Int, _ payload: RansPayload) -> Chunk {
+        Chunk(type: .activation, payload: [UInt8(index)] + payload.bytes())
+    }
+
+    static func values(_ index: Int, _ payload: RansPayload) -> Chunk {
+        Chunk(type: .latentPayload, payload: [UInt8(index)] + payload.bytes())
+    }
+
+    /// SHA-256 over the latent's values as int32 little-endian, channel-major (spec §12.7).
+    static func hash(_ tensor: LatentTensor) -> [UInt8] {
+        var hasher = SHA256()
+        tensor.values.withUnsafeBufferPointer { values in
+            #if _endian(little)
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(values))
+            #else
+            hasher.update(data: NpyArray.bytes(Array(values)))
+            #endif
+        }
+        return Array(hasher.finalize())
+    }
+
+    static func latentHash(_ index: Int, _ tensor: LatentTensor) -> Chunk {
+        Chunk(type: .latentHash, payload: [UInt8(index)] + hash(tensor))
+    }
+}

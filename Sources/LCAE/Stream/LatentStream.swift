@@ -1,0 +1,225 @@
+/// Writes and reads streams of integer latents coded with context tables (spec chapter 12).
+public struct LatentEncoder: Sendable {
+    public var lanes: Int
+    public var substreams: Int
+    public var threads: Int
+    /// Write an lHSH chunk with the latent's SHA-256 (spec §12.7).
+    public var writeHash: Bool
+
+    public init(lanes: Int = 4, substreams: Int = 1, threads: Int = 1, writeHash: Bool = true) {
+        self.lanes = lanes
+        self.substreams = substreams
+        self.threads = threads
+        self.writeHash = writeHash
+    }
+
+    /// The chunks that code one latent (table, activation, values, hash), not yet in a container.
+    public func chunks(_ tensor: LatentTensor, index: Int = 0, tables: ContextTables, placement: TablePlacement) throws(EntropyError) -> [Chunk] {
+        let coded = try LatentCoder.encode(tensor, tables: tables, lanes: lanes, substreams: substreams, threads: threads)
+        var chunks = [placement == .inBand ? LatentChunk.tables(index, tables) : LatentChunk.reference(index, tables),
+                      LatentChunk.activation(index, coded.activation), LatentChunk.values(index, coded.values)]
+        if writeHash { chunks.append(LatentChunk.latentHash(index, tensor)) }
+        return chunks
+    }
+
+    /// A latent-only stream (spec §7.1: no image, one integer latent) at the lowest level that admits it.
+    public func container(_ tensor: LatentTensor, tables: ContextTables, placement: TablePlacement) throws -> Container {
+        let body = try chunks(tensor, tables: tables, placement: placement)
+        var header = Header(coder: .rans64, precision: tables.precision,
+                            latents: [.init(kind: .integer, channels: tensor.channels, height: tensor.height, width: tensor.width)])
+        header.level = try Self.level(header, body, tables: [tables])
+        var writer = ContainerWriter(header: header)
+        body.forEach { writer.append($0) }
+        return try writer.container()
+    }
+
+    /// The lowest level whose limits admit the header, the chunks and the tables (spec §8.2).
+    static func level(_ header: Header, _ chunks: [Chunk], tables: [ContextTables]) throws(ContainerError) -> UInt8 {
+        var needed = header.requiredLimits
+        needed.maxTables = tables.map(\.tableCount).max() ?? 0
+        needed.maxSymbolsPerTable = tables.flatMap { $0.channels.map(\.symbolCount) }.max() ?? 0
+        needed.maxChunks = chunks.count + 2
+        needed.maxPayloadBytes = chunks.reduce(Header.fixedSize + Header.latentEntrySize * header.latents.count) { $0 + $1.payload.count }
+        guard let level = Level.minimum(for: needed) else {
+            throw ContainerError(.limitExceeded, at: 0, "the stream is larger than level 3 admits (spec §8)")
+        }
+        return level
+    }
+
+    /// What `automatic` chose, and the sizes it compared.
+    public struct Choice: Sendable {
+        public var placement: TablePlacement
+        public var referencedBytes: Int
+        public var inBandBytes: Int
+    }
+
+    /// Codes the latent twice: with `given` tables referenced, and with tables fitted to this latent
+    /// in-band; keeps the smaller stream (the "in-band only when that costs fewer bits").
+    public func automatic(_ tensor: LatentTensor, given: ContextTables, fitter: ContextFitter) throws -> (Container, Choice) {
+        let referenced = try container(tensor, tables: given, placement: .referenced)
+        let (own, _) = try fitter.fit([tensor])
+        let inBand = try container(tensor, tables: own, placement: .inBand)
+        let (r, i) = (referenced.bytes().count, inBand.bytes().count)
+        return i < r ? (inBand, Choice(placement: .inBand, referencedBytes: r, inBandBytes: i))
+                     : (referenced, Choice(placement: .referenced, referencedBytes: r, inBandBytes: i))
+    }
+}
+
+/// Decodes the integer latents of a stream (spec §12.6), checking every constraint of chapter 12.
+public struct LatentDecoder: Sendable {
+    public var threads: Int
+    public var limits: Limits
+    /// Tables a CREF chunk may name, by the SHA-256 of their body.
+    public var available: [ContextTables]
+
+    public init(threads: Int = 1, limits: Limits = Level.highest, available: [ContextTables] = []) {
+        self.threads = threads
+        self.limits = limits
+        self.available = available
+    }
+
+    /// One decoded latent, with how its tables travelled.
+    public struct Decoded: Sendable {
+        public var index: Int
+        public var tensor: LatentTensor
+        public var placement: TablePlacement
+        public var tables: ContextTables
+        /// True when an lHSH chunk was present and matched; false when there was none.
+        public var hashChecked: Bool
+    }
+
+    public func decode(_ container: Container) throws(ContainerError) -> [Decoded] {
+        let header = container.header
+        let effective = limits.intersection(Level.limits(header.level) ?? limits)
+        let offsets = container.chunkOffsets
+        var groups: [Int: [(Chunk, Int)]] = [:]
+        var hashes: [Int: ([UInt8], Int)] = [:]
+        for (chunk, offset) in zip(container.chunks, offsets) {
+            let types: [ChunkType] = [.tables, .tableReference, .activation, .latentPayload, .latentHash]
+            guard types.contains(chunk.type) else { continue }
+            guard let index = chunk.payload.first.map(Int.init) else {
+                throw ContainerError(.badChunkLength, at: offset, "\(chunk.type) has no latent_index (spec §12.5)")
+            }
+            guard index < header.latents.count, header.latents[index].kind == .integer else {
+                throw ContainerError(.badField, at: offset + 8, "\(chunk.type) names latent \(index), which is not an integer latent of HEAD (spec §12.5)")
+            }
+            if chunk.type == .latentHash {
+                guard chunk.payload.count == 33 else {
+                    throw ContainerError(.badChunkLength, at: offset, "lHSH payload must be 33 bytes (spec §12.7)")
+                }
+                guard hashes[index] == nil else {
+                    throw ContainerError(.badChunkOrder, at: offset, "a second lHSH for latent \(index) (spec §12.5)")
+                }
+                hashes[index] = (Array(chunk.payload.dropFirst()), offset)
+            } else {
+                groups[index, default: []].append((chunk, offset))
+            }
+        }
+        var decoded: [Decoded] = []
+        for (index, shape) in header.latents.enumerated() where shape.kind == .integer {
+            let group = groups[index] ?? []
+            let types = group.map(\.0.type)
+            guard types.count == 3, [.tables, .tableReference].contains(types[0]), types[1] == .activation, types[2] == .latentPayload else {
+                let at = group.first?.1 ?? Signature.bytes.count
+                if types.count < 3 && Set(types).count == types.count {
+                    throw ContainerError(.missingChunk, at: at, "latent \(index) needs CTAB or CREF, then ACTV, then LATP; it has \(types) (spec §12.5)")
+                }
+                throw ContainerError(.badChunkOrder, at: at, "latent \(index) needs exactly CTAB or CREF, then ACTV, then LATP; it has \(types) (spec §12.5)")
+            }
+            let (tables, placement) = try resolveTables(group[0].0, at: group[0].1, effective)
+            guard tables.precision == header.precision else {
+                throw ContainerError(.badTable, at: group[0].1, "tables of precision \(tables.precision) in a precision-\(header.precision) stream (spec §12.5)")
+            }
+            guard tables.channelCount == shape.channels else {
+                throw ContainerError(.badTable, at: group[0].1, "\(tables.channelCount)-channel tables for a \(shape.channels)-channel latent (spec §12.5)")
+            }
+            let (activationChunk, activationAt) = group[1]
+            let (valuesChunk, valuesAt) = group[2]
+            // Entropy-layer errors carry offsets into the payload, which starts after the 1-byte latent_index.
+            func located(_ error: EntropyError, _ chunkAt: Int, _ name: String) -> ContainerError {
+                ContainerError(.badPayload, at: chunkAt + 9 + error.offset, "\(name): \(error.code.rawValue): \(error.message)")
+            }
+            let active: [Bool]
+            let prepared: LatentCoder.Prepared
+            do {
+                prepared = try LatentCoder.Prepared(tables)
+                let activation = try RansPayload.parse(activationChunk.payload.dropFirst(), expectedValues: shape.channels)
+                active = try LatentCoder.activity(activation, prepared: prepared)
+            } catch {
+                throw located(error, activationAt, "ACTV (spec §12.5.3)")
+            }
+            let tensor: LatentTensor
+            do {
+                let count = LatentCoder.codedCount(active: active, plane: shape.height * shape.width)
+                let values = try RansPayload.parse(valuesChunk.payload.dropFirst(), expectedValues: count)
+                tensor = try LatentCoder.decode(values, active: active, prepared: prepared, height: shape.height, width: shape.width, threads: threads)
+            } catch {
+                throw located(error, valuesAt, "LATP (spec §12.5.4)")
+            }
+            var checked = false
+            if let (expected, at) = hashes[index] {
+                guard LatentChunk.hash(tensor) == expected else {
+                    throw ContainerError(.hashMismatch, at: at + 9, "latent \(index) decodes to values whose SHA-256 differs from lHSH (spec §12.7)")
+                }
+                checked = true
+            }
+            decoded.append(Decoded(index: index, tensor: tensor, placement: placement, tables: tables, hashChecked: checked))
+        }
+        return decoded
+    }
+
+    private func resolveTables(_ chunk: Chunk, at offset: Int, _ limits: Limits) throws(ContainerError) -> (ContextTables, TablePlacement) {
+        var r = ByteReader(chunk.payload, fileOffset: offset + 8)
+        _ = try r.u8("latent_index")
+        if chunk.type == .tableReference {
+            guard chunk.payload.count == 33 else {
+                throw ContainerError(.badChunkLength, at: offset, "CREF payload must be 33 bytes (spec §12.5.2)")
+            }
+            let hash = Array(try r.bytes(32, "sha256"))
+            guard let tables = available.first(where: { $0.sha256 == hash }) else {
+                throw ContainerError(.modelMismatch, at: offset + 9, "the stream references tables with SHA-256 \(hash.map(hex2).joined()), which were not given (spec §12.5.2)")
+            }
+            return (tables, .referenced)
+        }
+        let compressionAt = r.offset
+        let compression = try r.u8("compression")
+        let sizeAt = r.offset
+        let size = Int(try r.u32("body_size"))
+        guard size <= ContextTables.maxBodySize(limits) else {
+            throw ContainerError(.limitExceeded, at: sizeAt, "a table body of \(size) bytes is above what the level admits (spec §12.5.1)")
+        }
+        let data = try r.bytes(r.remaining, "data")
+        switch compression {
+        case 0:
+            guard data.count == size else {
+                throw ContainerError(.badChunkLength, at: sizeAt, "body_size \(size), \(data.count) bytes present (spec §12.5.1)")
+            }
+            return (try ContextTables.parse(data, fileOffset: sizeAt + 4, limits: limits), .inBand)
+        case 1:
+            guard let body = Deflate.decompress(data, size: size) else {
+                throw ContainerError(.badCompression, at: sizeAt + 4, "CTAB data does not inflate to exactly \(size) bytes (spec §12.5.1)")
+            }
+            do {
+                return (try ContextTables.parse(body[...], fileOffset: 0, limits: limits), .inBand)
+            } catch {
+                // Offsets inside inflated data have no place in the file: report the chunk, and the body offset in words.
+                throw ContainerError(error.code, at: sizeAt + 4, "in the inflated table body at byte \(error.offset): \(error.message)")
+            }
+        default:
+            throw ContainerError(.badField, at: compressionAt, "compression \(compression) must be 0 or 1 (spec §12.5.1)")
+        }
+    }
+}
+
+extension Container {
+    /// The file offset of each chunk's length field (chunks follow the 9-byte signature back to back).
+    public var chunkOffsets: [Int] {
+        var offsets: [Int] = []
+        var offset = Signature.bytes.count
+        for chunk in chunks {
+            offsets.append(offset)
+            offset += 12 + chunk.payload.count
+        }
+        return offsets
+    }
+}
