@@ -163,31 +163,114 @@ public enum LatentCoder {
         return LatentTensor(channels: c, height: height, width: width, values: values)
     }
 
+    /// Decodes one substream (spec §12.6). The loop keeps the left neighbour's reach in a register
+    /// and finds a context's model by arithmetic: the models of a channel's contexts have the same
+    /// lookup geometry and lie one after the other, so the only load that waits for the previous
+    /// value is the lookup itself.
     private static func decodeSubstream(
         _ words: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, lanes: Int, _ layout: Layout,
         _ models: ModelSet, _ bases: [Int], _ output: UnsafeMutableBufferPointer<Int32>
     ) throws(EntropyError) {
         var (states, position) = try InterleavedRans.startLanes(words, lanes: lanes)
-        let margin = 7 * lanes
+        let first = range.lowerBound
+        let plane = layout.plane
+        let width = layout.width
+        let precision = UInt64(layout.tables.precision)
+        let quantileMask = (UInt64(1) << precision) &- 1
         let ok = InterleavedRans.withDecoder(words, position: position, models: models) { start, views in
-            var decoder = start
+            var pos = start.position
+            let wordBase = start.words
             var ok = true
             states.withUnsafeMutableBufferPointer { states in
+                guard let out = output.baseAddress else { return }
                 var lane = 0
                 for segment in layout.segments(range) {
-                    let k = layout.tables.order[segment.position]
-                    let channelBase = k * layout.plane
+                    let p = segment.position
+                    let k = layout.tables.order[p]
                     let base = bases[k]
-                    for t in segment.coded {
-                        let place = t - segment.channelStart
-                        let context = layout.context(segment.position, place, t, range.lowerBound) { output[$0] }
-                        ok = decoder.get(&states[lane], &output[channelBase + place], views[base + context],
-                                         unchecked: decoder.position >= margin) && ok
-                        lane = (lane + 1) & (lanes - 1)
+                    let head = views[base]
+                    let bits = head.bucketBits
+                    let shift = head.bucketShift
+                    let bucketMask = (UInt64(1) &<< bits) &- 1
+                    // A model's slots: 2^b entries and 2^(b−1) slots of symbol pairs (b ≥ 2), 3 × 2^(b−1)
+                    // in all (ModelSet lays them out so): a context's model is 3 × context slots of 2^(b−1) on.
+                    let strideShift = Int(bits) &- 1
+                    let symbolBytes = 8 &<< Int(bits)
+                    let offset = head.offset
+                    let escape = head.escape
+                    let (low, span) = layout.reachRanges[p]
+                    let channel = out + k * plane
+                    // Where neighbours stop being usable: places before these are in another substream.
+                    let minPlace = first - segment.channelStart
+                    var previous: UnsafePointer<Int32>?
+                    var previousLow: Int32 = 0
+                    var previousSpan: UInt32 = 0
+                    var previousConstant = 0
+                    var previousFrom = 0
+                    if p > 0 {
+                        let previousStart = layout.codedStarts[p - 1]
+                        if previousStart < 0 {
+                            previousConstant = layout.mostProbableReaches[p - 1] ? 1 : 0
+                        } else {
+                            previous = UnsafePointer(out + layout.tables.order[p - 1] * plane)
+                            (previousLow, previousSpan) = layout.reachRanges[p - 1]
+                            previousFrom = first - previousStart
+                        }
+                    }
+                    var place = segment.coded.lowerBound - segment.channelStart
+                    let end = segment.coded.upperBound - segment.channelStart
+                    var column = place % width
+                    @inline(__always) func reach(_ v: Int32, _ low: Int32, _ span: UInt32) -> Int {
+                        UInt32(bitPattern: v &- low) > span ? 1 : 0
+                    }
+                    var left = column > 0 && place - 1 >= minPlace ? reach(channel[place - 1], low, span) : 0
+                    while place < end {
+                        var context = left
+                        if place >= width && place - width >= minPlace { context &+= reach(channel[place - width], low, span) }
+                        if let previous {
+                            if place >= previousFrom { context &+= reach(previous[place], previousLow, previousSpan) }
+                        } else {
+                            context &+= previousConstant
+                        }
+                        var x = states[lane]
+                        let high = x &>> shift
+                        let bucket = Int(truncatingIfNeeded: high & bucketMask)
+                        let quantile = x & quantileMask
+                        let entries = head.buckets + (context &* 3) &<< strideShift
+                        var entry = entries[bucket]
+                        var symbol = Int(UnsafeRawPointer(entries).load(fromByteOffset: symbolBytes &+ 4 &* bucket, as: UInt32.self))
+                        if entry & ModelSet.searchFlag != 0 {
+                            (entry, symbol) = DecoderLanes<AnyPrecision>.search(quantile, symbol, views[base + context])
+                        }
+                        x = (high &>> bits) &* (entry &>> 32) &+ (quantile &- (entry & 0xFFFF_FFFF))
+                        if x < 1 << 32 && pos > 0 {
+                            pos &-= 1
+                            x = x &<< 32 | UInt64(wordBase[pos])
+                        }
+                        let value: Int32
+                        if symbol == escape {
+                            let escaped = decodeEscape(x, pos, wordBase, precision, views[base + context])
+                            (x, pos) = (escaped.state, escaped.position)
+                            if escaped.value == nil { ok = false }
+                            value = escaped.value ?? 0
+                        } else {
+                            value = Int32(truncatingIfNeeded: Int64(symbol) &+ offset)
+                        }
+                        channel[place] = value
+                        states[lane] = x
+                        lane = (lane &+ 1) & (lanes &- 1)
+                        place &+= 1
+                        column &+= 1
+                        if column == width {
+                            column = 0
+                            left = 0
+                        } else {
+                            left = reach(value, low, span)
+                        }
                     }
                 }
             }
-            position = decoder.position
+            position = pos
             return ok
         }
         guard ok else {
@@ -209,6 +292,9 @@ struct Layout {
     let codedCount: Int
     /// Whether the most probable value of the channel at each position reaches its threshold.
     let mostProbableReaches: [Bool]
+    /// Per position, (low, span) such that a value v reaches iff UInt32(v − low) > span:
+    /// the values that do not reach form the interval low ... low + span.
+    let reachRanges: [(Int32, UInt32)]
 
     init(tables: ContextTables, active: [Bool], height: Int, width: Int) {
         self.tables = tables
@@ -225,6 +311,19 @@ struct Layout {
         codedStarts = starts
         codedCount = count
         mostProbableReaches = tables.order.map { tables.reaches(tables.channels[$0].mostProbable, tables.channels[$0]) }
+        reachRanges = tables.order.map { k in
+            let channel = tables.channels[k]
+            let (low, high): (Int64, Int64)
+            switch tables.measure {
+            case .value:
+                (low, high) = (Int64(Int32.min), Int64(channel.threshold) - 1)
+            case .deviation:
+                let m = Int64(channel.mostProbable)
+                let e = Int64(channel.threshold)
+                (low, high) = (max(m - e + 1, Int64(Int32.min)), min(m + e - 1, Int64(Int32.max)))
+            }
+            return (Int32(low), UInt32(high - low))
+        }
     }
 
     struct Segment {

@@ -33,11 +33,49 @@ public struct Inspection: Sendable {
                 fields.append(Field(name: "keyword", offset: record.payloadOffset, size: text.keyword.utf8.count, value: text.keyword))
                 fields.append(Field(name: "value", offset: record.payloadOffset + text.keyword.utf8.count + 1, size: text.value.utf8.count, value: text.value))
             }
+        case .tables, .tableReference, .activation, .latentPayload, .latentHash:
+            fields += Self.latentFields(record.type, bytes[payloadRange], at: record.payloadOffset)
         default:
             break
         }
         fields.append(Field(name: "crc", offset: payloadRange.upperBound, size: 4, value: "0x" + String(record.storedCRC, radix: 16)))
         return fields
+    }
+
+    /// The fields of the chapter-12 chunks, as far as they parse (a broken payload shows what precedes the damage).
+    static func latentFields(_ type: ChunkType, _ payload: ArraySlice<UInt8>, at offset: Int) -> [Field] {
+        var r = FieldReader(payload, fileOffset: offset)
+        do {
+            _ = try r.u8("latent_index")
+            switch type {
+            case .tableReference, .latentHash:
+                _ = try r.bytes(32, "sha256")
+            case .tables:
+                let compression = try r.u8("compression")
+                r.describeLast(compression == 1 ? "1 (deflate)" : "\(compression)")
+                let size = Int(try r.u32("body_size"))
+                let dataAt = r.offset
+                let data = try r.bytes(r.remaining, "data")
+                let body = compression == 1 ? Deflate.decompress(data, size: size) : Array(data)
+                if let body, let tables = try? ContextTables.parse(body[...]) {
+                    r.describeLast("\(data.count) bytes: \(tables.channelCount) channels, \(tables.tableCount) tables, precision \(tables.precision), measure \(tables.measure), sha256 \(tables.sha256.map(hex2).joined())")
+                } else {
+                    r.describeLast("\(data.count) bytes that do not inflate to valid tables (at \(dataAt))")
+                }
+            default:
+                _ = try r.u8("lanes")
+                let count = Int(try r.u32("substream_count"))
+                for j in 0..<min(count, 64) {
+                    _ = try r.u32("substream[\(j)].value_count")
+                    _ = try r.u32("substream[\(j)].word_count")
+                }
+                if count > 64 {
+                    _ = try r.bytes(8 * (count - 64), "substream[64...].counts")
+                }
+                _ = try r.bytes(r.remaining, "words")
+            }
+        } catch {}
+        return r.fields
     }
 
     // MARK: JSON
