@@ -92,3 +92,55 @@ struct InspectCommandTests {
         #expect(result.error.contains("ioError"))
     }
 }
+
+/// The conformance corpus through `lcae check` (spec chapter 13).
+@Suite("lcae check")
+struct CheckCommandTests {
+    @Test("every case of samples/conformance passes; the corpus covers every code it is meant to")
+    func corpus() throws {
+        let result = try Fixtures.runLCAE(["check", Fixtures.path("samples/conformance")])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains(" passed, 0 failed"))
+        let invalid = Fixtures.path("samples/conformance/invalid")
+        var codes = Set<String>()
+        for name in try FileManager.default.contentsOfDirectory(atPath: invalid) {
+            let sheet = try JSONDecoder().decode(SpecSheet.self, from: Data(contentsOf: URL(fileURLWithPath: invalid + "/" + name + "/spec.json")))
+            codes.insert(sheet.expected.error ?? "")
+        }
+        let required: Set<String> = ["badSignature", "truncated", "crcMismatch", "unsupportedCritical", "limitExceeded", "badChunkOrder",
+                                     "missingChunk", "trailingData", "badChunkLength", "unsupportedVersion", "badTable", "badPayload",
+                                     "badCompression", "modelMismatch", "hashMismatch"]
+        #expect(required.isSubset(of: codes), "missing: \(required.subtracting(codes))")
+    }
+
+    @Test("a case whose sheet expects another code fails with exit status 1; a bare broken stream exits 2")
+    func statuses() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // The sheet names its tables as ../../tables/…, so keep that layout.
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("invalid"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Fixtures.path("samples/conformance/tables"), toPath: directory.appendingPathComponent("tables").path)
+        let target = directory.appendingPathComponent("invalid/case").path
+        try FileManager.default.copyItem(atPath: Fixtures.path("samples/conformance/invalid/crc-LATP"), toPath: target)
+        let sheetPath = target + "/spec.json"
+        let edited = try String(contentsOfFile: sheetPath, encoding: .utf8).replacingOccurrences(of: "crcMismatch", with: "truncated")
+        try edited.write(toFile: sheetPath, atomically: true, encoding: .utf8)
+        let failed = try Fixtures.runLCAE(["check", target])
+        #expect(failed.status == 1)
+        #expect(failed.output.contains("look closer: lcae inspect"))
+        let bare = try Fixtures.runLCAE(["check", target + "/stream.lcae"])
+        #expect(bare.status == 2)
+        let report = directory.appendingPathComponent("report.json").path
+        _ = try Fixtures.runLCAE(["check", target, "--json", report])
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
+        #expect(object?["schema"] as? String == "lcae-check/1")
+        #expect(object?["failed"] as? Int == 1)
+    }
+
+    @Test("lcae decode-latents honours the external-decoder contract on the corpus")
+    func externalDecoder() throws {
+        let result = try Fixtures.runLCAE(["check", Fixtures.path("samples/conformance"),
+                                           "--decoder", Fixtures.lcaeExecutable.path + " decode-latents"])
+        #expect(result.status == 0, "\(result.output)")
+    }
+}

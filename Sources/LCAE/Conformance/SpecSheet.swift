@@ -1,0 +1,72 @@
+import Foundation
+
+/// The spec sheet of one conformance stream (spec §13.2): what the stream is for and what a
+/// conforming decoder must produce, or which error it must report.
+public struct SpecSheet: Codable, Sendable, Equatable {
+    public struct Expected: Codable, Sendable, Equatable {
+        /// True for a valid stream; false for one a decoder must refuse.
+        public var valid: Bool
+        /// For an invalid stream: the error code a reader must report (spec Table 9-1).
+        public var error: String?
+        /// For a valid stream: header fields, as `lcae inspect --json` names them.
+        public var header: [String: JSONScalar]?
+        /// For a valid stream: SHA-256 of each decoded integer latent (spec §12.7), in latent order.
+        public var latentSHA256: [String]?
+        /// SHA-256 of the decoded image (spec §12.7 form, a later chapter); null while there is none.
+        public var imageSHA256: String?
+
+        enum CodingKeys: String, CodingKey {
+            case valid, error, header
+            case latentSHA256 = "latent_sha256"
+            case imageSHA256 = "image_sha256"
+        }
+    }
+
+    public var purpose: String
+    public var features: [String]
+    public var profile: Int
+    public var level: Int
+    public var expected: Expected
+    /// Table files the stream may reference, relative to the sheet's directory.
+    public var tables: [String]
+    /// The command that produced the stream.
+    public var command: String
+
+    public static let fileName = "spec.json"
+    public static let streamName = "stream.lcae"
+}
+
+/// A JSON number, string, bool or null, for header fields in spec sheets.
+public enum JSONScalar: Codable, Sendable, Equatable, CustomStringConvertible {
+    case int(Int)
+    case string(String)
+    case bool(Bool)
+    case null
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let i = try? c.decode(Int.self) { self = .int(i) }
+        else { self = .string(try c.decode(String.self)) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .int(let i): try c.encode(i)
+        case .string(let s): try c.encode(s)
+        case .bool(let b): try c.encode(b)
+        case .null: try c.encodeNil()
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .int(let i): String(i)
+        case .string(let s): s
+        case .bool(let b): String(b)
+        case .null: "null"
+        }
+    }
+}

@@ -1,0 +1,276 @@
+#!/usr/bin/env python3
+"""Differential test: `lcae inspect --json` against tools/lcae_parse.py.
+
+tools/lcae_parse.py is a second reader of the .lcae format, written from spec/lcae.md
+alone. This script runs both readers on every .lcae file under the given paths and on
+damaged variants made on the fly, and compares what they decided.
+
+Usage (from the repository root):
+
+    python3 tools/differential_parse.py                     # samples/, .build/debug/lcae
+    python3 tools/differential_parse.py /tmp/streams --lcae .build/release/lcae
+    python3 tools/differential_parse.py --bit-step 1        # every bit, not every 7th
+    python3 tools/differential_parse.py --structural        # + chunk drops/duplicates/swaps
+    python3 tools/differential_parse.py --scope container   # parser stops at chapter 9
+
+Variants of each file (labels in the output):
+  original         the file itself
+  prefix:K         the first K bytes: K = 0...8 (inside the signature) and, for every
+                   chunk, its start, inside and after its length and type fields, the
+                   middle and the end of its payload, and inside its CRC
+  bit:B.b          bit b (0 = least significant) of byte B flipped; every --bit-step-th
+                   bit of the file (default 7)
+  dos2unix:sig     the signature's CR LF turned into LF (dos2unix:all: every CR LF)
+  unix2dos:sig     the signature's lone LF (byte 8) turned into CR LF; unix2dos:naive:
+                   every LF of the signature; unix2dos:all: every lone LF of the file
+  7bit:sig         bit 7 of the first byte cleared (7bit:all: of every byte)
+  with --structural (CRCs recomputed, so only the chunk layer is damaged):
+  drop:I, dup:I, swap:I  chunk I removed, repeated, swapped with chunk I+1;
+  trailing         one byte after LEND
+
+Compared: valid, format_version, the chunk list (type, offset, length, critical, known,
+crc_ok), the header object, the error code and, when the codes agree, the error offset
+(reported as its own category); also that `lcae inspect` exits 0 for a valid stream
+and 2 for an invalid one (spec §11.2). --compare-warnings adds the warnings' codes and
+offsets. One line per disagreement, then `N passed, N failed`; exit status 1 on any
+disagreement, 2 if the lcae tool is missing.
+"""
+
+import argparse
+import concurrent.futures
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import lcae_parse  # noqa: E402
+
+HEADER_KEYS = ("format_version", "width", "height", "bit_depth", "colour_format", "profile",
+               "level", "coder", "precision", "model_sha256", "latents")
+CHUNK_KEYS = ("type", "offset", "length", "critical", "known", "crc_ok")
+
+
+def resolve(path):
+    """A path as given, else relative to the repository root."""
+    if os.path.exists(path) or os.path.isabs(path):
+        return path
+    alt = os.path.join(ROOT, path)
+    return alt if os.path.exists(alt) else path
+
+
+def find_files(paths):
+    out = []
+    for p in paths:
+        p = resolve(p)
+        if os.path.isdir(p):
+            for d, _, names in os.walk(p):
+                out += [os.path.join(d, n) for n in sorted(names) if n.endswith(".lcae")]
+        elif os.path.isfile(p):
+            out.append(p)
+        else:
+            print(f"warning: {p} does not exist", file=sys.stderr)
+    return sorted(set(out))
+
+
+def chunk_spans(data):
+    """(offset, length) of the chunks as laid out, as far as the length fields go."""
+    spans, pos = [], 9
+    while pos + 8 <= len(data):
+        n = struct.unpack_from("<I", data, pos)[0]
+        spans.append((pos, n))
+        if pos + 12 + n > len(data):
+            break
+        pos += 12 + n
+    return spans
+
+
+def rebuild(chunks):
+    out = bytearray(lcae_parse.SIGNATURE)
+    for t, p in chunks:
+        out += struct.pack("<I", len(p)) + t + p + struct.pack("<I", zlib.crc32(t + p))
+    return bytes(out)
+
+
+def variants(data, bit_step, structural):
+    yield "original", data
+    cuts = set(range(0, min(9, len(data))))
+    for pos, n in chunk_spans(data):
+        for k in (pos, pos + 2, pos + 4, pos + 6, pos + 8, pos + 8 + n // 2, pos + 8 + n,
+                  pos + 10 + n):
+            cuts.add(k)
+    for k in sorted(c for c in cuts if c < len(data)):
+        yield f"prefix:{k}", data[:k]
+    if bit_step > 0:
+        for bit in range(0, 8 * len(data), bit_step):
+            b = bytearray(data)
+            b[bit // 8] ^= 1 << (bit % 8)
+            yield f"bit:{bit // 8}.{bit % 8}", bytes(b)
+    if len(data) >= 9:
+        yield "dos2unix:sig", data[:5] + data[6:]
+        yield "dos2unix:all", data.replace(b"\r\n", b"\n")
+        yield "unix2dos:sig", data[:8] + b"\r" + data[8:]
+        yield "unix2dos:naive", data[:5] + b"\r\r\n\x1a\r\n" + data[9:]
+        out, prev = bytearray(), None
+        for byte in data:
+            if byte == 0x0A and prev != 0x0D:
+                out.append(0x0D)
+            out.append(byte)
+            prev = byte
+        yield "unix2dos:all", bytes(out)
+        yield "7bit:sig", bytes([data[0] & 0x7F]) + data[1:]
+        yield "7bit:all", bytes(b & 0x7F for b in data)
+    if structural:
+        spans = chunk_spans(data)
+        if spans and spans[-1][0] + 12 + spans[-1][1] == len(data):
+            chunks = [(data[p + 4:p + 8], data[p + 8:p + 8 + n]) for p, n in spans]
+            for i in range(len(chunks)):
+                yield f"drop:{i}", rebuild(chunks[:i] + chunks[i + 1:])
+                yield f"dup:{i}", rebuild(chunks[:i + 1] + chunks[i:])
+                if i + 1 < len(chunks):
+                    yield f"swap:{i}", rebuild(chunks[:i] + [chunks[i + 1], chunks[i]]
+                                               + chunks[i + 2:])
+            yield "trailing", data + b"\x00"
+
+
+def run_lcae(lcae, path):
+    p = subprocess.run([lcae, "inspect", path, "--json"], capture_output=True, timeout=120)
+    try:
+        obj = json.loads(p.stdout.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        obj = None
+    return p.returncode, obj, p.stderr.decode("utf-8", "replace")[-300:]
+
+
+def short(v):
+    s = json.dumps(v, ensure_ascii=False)
+    return s if len(s) <= 160 else s[:157] + "..."
+
+
+def compare(ref, rc, mine, compare_warnings):
+    """A list of (category, lcae value, parser value)."""
+    diffs = []
+    if ref is None:
+        return [("lcae-output", f"exit {rc}, no JSON", "-")]
+    if rc < 0:
+        diffs.append(("lcae-exit", f"killed by signal {-rc}", "-"))
+    elif rc != (0 if ref.get("valid") else 2):
+        diffs.append(("lcae-exit", f"exit {rc} with valid={ref.get('valid')}", "0 or 2"))
+    for key in ("valid", "format_version"):
+        if ref.get(key) != mine.get(key):
+            diffs.append((key, ref.get(key), mine.get(key)))
+    rc_, mc = ref.get("chunks") or [], mine.get("chunks") or []
+    for i in range(max(len(rc_), len(mc))):
+        a = tuple(rc_[i].get(k) for k in CHUNK_KEYS) if i < len(rc_) else None
+        b = tuple(mc[i].get(k) for k in CHUNK_KEYS) if i < len(mc) else None
+        if a != b:
+            diffs.append((f"chunks[{i}]", a, b))
+            break
+    rh, mh = ref.get("header"), mine.get("header")
+    if (rh is None) != (mh is None):
+        diffs.append(("header", rh, mh))
+    elif rh is not None:
+        for k in HEADER_KEYS:
+            if rh.get(k) != mh.get(k):
+                diffs.append((f"header.{k}", rh.get(k), mh.get(k)))
+    re_, me = ref.get("error"), mine.get("error")
+    if (re_ is None) != (me is None):
+        diffs.append(("error", re_ and f"{re_['code']}@{re_['offset']}",
+                      me and f"{me['code']}@{me['offset']}"))
+    elif re_ is not None:
+        if re_["code"] != me["code"]:
+            diffs.append(("error.code", f"{re_['code']}@{re_['offset']}",
+                          f"{me['code']}@{me['offset']}"))
+        elif re_["offset"] != me["offset"]:
+            diffs.append(("error.offset", f"{re_['code']}@{re_['offset']}",
+                          f"{me['code']}@{me['offset']}"))
+    if compare_warnings:
+        rw = [(w["code"], w["offset"]) for w in ref.get("warnings") or []]
+        mw = [(w["code"], w["offset"]) for w in mine.get("warnings") or []]
+        if rw != mw:
+            diffs.append(("warnings", rw, mw))
+    return diffs
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("paths", nargs="*", default=["samples"],
+                    help=".lcae files or directories (default: samples/)")
+    ap.add_argument("--lcae", default=".build/debug/lcae", help="the lcae tool")
+    ap.add_argument("--bit-step", type=int, default=7,
+                    help="flip every N-th bit (default 7; 0: no bit flips)")
+    ap.add_argument("--no-damage", action="store_true", help="only the files themselves")
+    ap.add_argument("--structural", action="store_true",
+                    help="also drop, duplicate and swap chunks (CRCs recomputed)")
+    ap.add_argument("--scope", choices=("full", "container"), default="full",
+                    help="the parser's scope (see tools/lcae_parse.py)")
+    ap.add_argument("--tables", action="append", default=[],
+                    help="table files the parser may resolve CREF with")
+    ap.add_argument("--compare-warnings", action="store_true")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 4)
+    ap.add_argument("--keep-failures", metavar="DIR",
+                    help="copy every variant with a disagreement to DIR")
+    args = ap.parse_args(argv)
+
+    lcae = resolve(args.lcae)
+    if not (os.path.isfile(lcae) and os.access(lcae, os.X_OK)):
+        print(f"lcae tool not found at {args.lcae}: run `swift build` in {ROOT} "
+              f"(or pass --lcae PATH)", file=sys.stderr)
+        return 2
+    files = find_files(args.paths)
+    if not files:
+        print("no .lcae files found", file=sys.stderr)
+        return 2
+    tables = [lcae_parse.read_table_file(resolve(t)) for t in args.tables]
+    if args.keep_failures:
+        os.makedirs(args.keep_failures, exist_ok=True)
+
+    passed = failed = 0
+    by_category = {}
+    with tempfile.TemporaryDirectory(prefix="lcae-diff-") as tmp, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for fi, path in enumerate(files):
+            with open(path, "rb") as f:
+                data = f.read()
+            items = []
+            gen = variants(data, 0 if args.no_damage else args.bit_step,
+                           args.structural and not args.no_damage)
+            for vi, (label, blob) in enumerate(gen):
+                if args.no_damage and label != "original":
+                    continue
+                vpath = os.path.join(tmp, f"f{fi}-v{vi}.lcae")
+                with open(vpath, "wb") as f:
+                    f.write(blob)
+                items.append((label, blob, vpath, pool.submit(run_lcae, lcae, vpath)))
+            for label, blob, vpath, fut in items:
+                rc, ref, err = fut.result()
+                mine = lcae_parse.Parser(blob, vpath, scope=args.scope,
+                                         table_sets=tables).parse().to_json()
+                diffs = compare(ref, rc, mine, args.compare_warnings)
+                os.unlink(vpath)
+                if diffs:
+                    failed += 1
+                    for cat, a, b in diffs:
+                        base = cat.split("[")[0].split(".")[0] if cat != "error.offset" else cat
+                        by_category[base] = by_category.get(base, 0) + 1
+                        print(f"DIFF {path} [{label}] {cat}: lcae={short(a)} parser={short(b)}")
+                    if args.keep_failures:
+                        name = os.path.basename(path) + "." + label.replace(":", "-") + ".lcae"
+                        with open(os.path.join(args.keep_failures, name), "wb") as f:
+                            f.write(blob)
+                else:
+                    passed += 1
+    if by_category:
+        print("disagreements by category: " +
+              ", ".join(f"{k} {v}" for k, v in sorted(by_category.items())))
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

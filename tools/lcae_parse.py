@@ -1,0 +1,1161 @@
+#!/usr/bin/env python3
+"""An independent parser for the `.lcae` bitstream, written from spec/lcae.md alone.
+
+It shares no code with the Swift library (Sources/LCAE) and was written without
+reading it: the point is that a second implementation, built from the text of the
+specification, reaches the same decisions. Standard library only.
+
+Usage (from the repository root):
+
+    python3 tools/lcae_parse.py FILE                 # human-readable listing
+    python3 tools/lcae_parse.py FILE --json          # schema lcae-inspect/1 (spec §11.1)
+    python3 tools/lcae_parse.py FILE --json -v       # ... with every field of every chunk
+    python3 tools/lcae_parse.py FILE --scope container
+    python3 tools/lcae_parse.py FILE --tables T.lct  # resolve CREF (spec §12.5.2)
+    python3 tools/lcae_parse.py FILE --decode        # also decode the latents (§12.6),
+                                                     # check lHSH (§12.7)
+
+What is checked
+  * signature (§3), with the damage named (7-bit channel, DOS-to-Unix, Unix-to-DOS);
+  * the chunk loop of §5.1 step by step (lengths, type codes, level limits of §8,
+    CRC of §5.3), criticality (§5.4), order rules (§6.1);
+  * HEAD (§7.1, every field, in table order), LEND (§7.2), tEXT (§7.3, warnings);
+  * scope "full" (the default) adds chapter 12: latent_index of CTAB/CREF/ACTV/LATP
+    and lHSH, the per-latent order of §12.5, CTAB compression/body_size/inflation
+    (§12.5.1) and the whole table body (§12.2), the rANS payload layout of §10.6 for
+    ACTV and LATP, the activation bits (§12.4, decoded when the tables are known, to
+    get LATP's value count), and missingChunk at LEND.
+  * --decode adds the decoding of every integer latent (§12.6) with its end checks
+    (§10.5.3) and the comparison with lHSH (§12.7).
+  * scope "container" stops at chapters 3-9: the chapter-12 chunk types are known
+    (Table 6-1: their criticality and the fixed lengths of CREF and lHSH are checked)
+    but their payloads and their per-latent order are not.
+
+Exit status as `lcae inspect` (§11.2): 0 valid, 2 error, 3 file cannot be read.
+"""
+
+import argparse
+import bisect
+import hashlib
+import json
+import struct
+import sys
+import zlib
+
+SIGNATURE = bytes([0x8C, 0x4C, 0x43, 0x41, 0x45, 0x0D, 0x0A, 0x1A, 0x0A])
+TABLE_FILE_SIGNATURE = bytes([0x8C, 0x4C, 0x43, 0x54, 0x0D, 0x0A, 0x1A, 0x0A])
+MAX_CHUNK_LENGTH = 2 ** 31 - 1
+
+LIMIT_NAMES = (
+    "max_width", "max_height", "max_pixels", "max_channels", "max_latent_values",
+    "max_tables", "max_symbols_per_table", "max_payload_bytes", "max_rec_blocks",
+    "max_log2_candidates", "max_chunks",
+)
+# Table 8-1, level 1, 2, 3.
+LEVELS = {
+    1: dict(zip(LIMIT_NAMES, (4096, 4096, 2 ** 22, 256, 2 ** 22, 1024, 4096, 2 ** 26,
+                              4096, 16, 256))),
+    2: dict(zip(LIMIT_NAMES, (16384, 16384, 2 ** 26, 1024, 2 ** 26, 4096, 16384, 2 ** 30,
+                              2 ** 16, 20, 4096))),
+    3: dict(zip(LIMIT_NAMES, (65535, 65535, 2 ** 30, 4096, 2 ** 30, 16384, 65536,
+                              2 ** 31 - 1, 2 ** 20, 24, 65536))),
+}
+
+KNOWN_TYPES = {b"HEAD", b"LEND", b"tEXT", b"CTAB", b"CREF", b"ACTV", b"LATP", b"lHSH"}
+FIXED_LENGTHS = {b"LEND": 0, b"CREF": 33, b"lHSH": 33}   # HEAD: 52 + 12 x latent_count
+COLOUR_FORMATS = {0: "none", 1: "grey", 3: "rgb"}
+CODERS = {0: "none", 1: "rans64"}
+KINDS = {1: "integer", 2: "continuous"}
+INT32_MIN, INT32_MAX = -2 ** 31, 2 ** 31 - 1
+
+
+class LcaeError(Exception):
+    """The first error of a stream: a code of Table 9-1 / 10-2 and a byte offset."""
+
+    def __init__(self, code, offset, message):
+        super().__init__(message)
+        self.code, self.offset, self.message = code, offset, message
+
+
+class EntropyError(Exception):
+    """An entropy-layer error (Table 10-2), raised inside a coded sequence."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def u16(b, o):
+    return struct.unpack_from("<H", b, o)[0]
+
+
+def u32(b, o):
+    return struct.unpack_from("<I", b, o)[0]
+
+
+def i32(b, o):
+    return struct.unpack_from("<i", b, o)[0]
+
+
+def is_letter(byte):
+    return 0x41 <= byte <= 0x5A or 0x61 <= byte <= 0x7A
+
+
+def type_name(t):
+    return t.decode("latin-1")
+
+
+def effective_limits(reader, level):
+    return {k: min(reader[k], LEVELS[level][k]) for k in LIMIT_NAMES}
+
+
+# ---------------------------------------------------------------------------
+# Table body (§12.2)
+# ---------------------------------------------------------------------------
+
+class Tables:
+    """A parsed and validated table body."""
+
+    def __init__(self):
+        self.channel_count = self.precision = self.measure = None
+        self.order = []
+        self.channels = []          # dicts: eps, m, a, o, n, T, cum (list of T lists)
+        self.sha256 = None
+
+
+def parse_table_body(body, limits, where):
+    """Parse a table body against §12.2 with the given effective limits.
+
+    `where(k)` maps an offset inside the body to the byte offset to report (the file
+    offset for a body stored as is; for a deflated body there is no file offset).
+    Returns a Tables; raises LcaeError (badTable, limitExceeded, truncated).
+    """
+    t = Tables()
+    t.sha256 = hashlib.sha256(body).hexdigest()
+    n = len(body)
+
+    def need(off, size, what):
+        if off + size > n:
+            raise LcaeError("truncated", where(n),
+                            f"the table body ends inside {what} (body offset {off}, "
+                            f"{n} bytes) (spec §12.2)")
+
+    need(0, 2, "channel_count")
+    C = u16(body, 0)
+    if C < 1:
+        raise LcaeError("badTable", where(0), "table channel_count is 0 (spec §12.2)")
+    if C > limits["max_channels"]:
+        raise LcaeError("limitExceeded", where(0),
+                        f"table channel_count {C} exceeds max_channels "
+                        f"{limits['max_channels']} (spec §12.2, §8)")
+    t.channel_count = C
+    need(2, 1, "precision")
+    P = body[2]
+    if not 12 <= P <= 24:
+        raise LcaeError("badTable", where(2), f"table precision {P} is not in 12...24 (spec §12.2)")
+    t.precision = P
+    need(3, 1, "measure")
+    measure = body[3]
+    if measure not in (0, 1):
+        raise LcaeError("badTable", where(3), f"table measure {measure} is not 0 or 1 (spec §12.2)")
+    t.measure = measure
+    off = 4
+    seen = [False] * C
+    for p in range(C):
+        need(off, 2, f"order[{p}]")
+        k = u16(body, off)
+        if k >= C or seen[k]:
+            raise LcaeError("badTable", where(off),
+                            f"order[{p}] = {k}: the coding order is not a permutation of "
+                            f"0...{C - 1} (spec §12.2)")
+        seen[k] = True
+        t.order.append(k)
+        off += 2
+    total_tables = 0
+    one = 1 << P
+    for k in range(C):
+        base = off
+        need(off, 19, f"channel {k}'s parameters")
+        eps, m, a, o = i32(body, off), i32(body, off + 4), u32(body, off + 8), i32(body, off + 12)
+        nk, T = u16(body, off + 16), body[off + 18]
+        if measure == 0:
+            ok = o < eps <= o + nk - 2
+            rule = f"o < eps <= o + n - 2 (o = {o}, n = {nk})"
+        else:
+            ok = 1 <= eps <= nk - 1
+            rule = f"1 <= eps <= n - 1 (n = {nk})"
+        if not ok:
+            raise LcaeError("badTable", where(base),
+                            f"channel {k}: threshold {eps} breaks {rule} (spec §12.2)")
+        if not o <= m <= o + nk - 2:
+            raise LcaeError("badTable", where(base + 4),
+                            f"channel {k}: most_probable {m} is not in o...o + n - 2 "
+                            f"(o = {o}, n = {nk}) (spec §12.2)")
+        if not 1 <= a <= one - 1:
+            raise LcaeError("badTable", where(base + 8),
+                            f"channel {k}: activation {a} is not in 1...2^P - 1 (spec §12.2)")
+        if not o + nk - 1 <= 2 ** 31:
+            raise LcaeError("badTable", where(base + 12),
+                            f"channel {k}: offset {o} + n - 1 exceeds 2^31 (spec §12.2)")
+        if nk < 2:
+            raise LcaeError("badTable", where(base + 16),
+                            f"channel {k}: symbol_count {nk} < 2 (spec §12.2)")
+        if nk > limits["max_symbols_per_table"]:
+            raise LcaeError("limitExceeded", where(base + 16),
+                            f"channel {k}: symbol_count {nk} exceeds max_symbols_per_table "
+                            f"{limits['max_symbols_per_table']} (spec §12.2, §8)")
+        want_T = 3 if k == t.order[0] else 4
+        if T != want_T:
+            raise LcaeError("badTable", where(base + 18),
+                            f"channel {k}: context_count {T}, must be {want_T} (spec §12.2)")
+        total_tables += T
+        if total_tables > limits["max_tables"]:
+            raise LcaeError("limitExceeded", where(base + 18),
+                            f"the tables hold more than max_tables {limits['max_tables']} "
+                            f"context tables (spec §12.2, §8)")
+        off += 19
+        cums = []
+        for ctx in range(T):
+            need(off, 4 * nk, f"the frequencies of channel {k}, context {ctx}")
+            freqs = struct.unpack_from(f"<{nk}I", body, off)
+            cum = [0]
+            for s, f in enumerate(freqs):
+                if f < 1:
+                    raise LcaeError("badTable", where(off + 4 * s),
+                                    f"channel {k}, context {ctx}: frequency of symbol {s} "
+                                    f"is 0 (spec §12.2, §10.2)")
+                cum.append(cum[-1] + f)
+            if cum[-1] != one:
+                raise LcaeError("badTable", where(off),
+                                f"channel {k}, context {ctx}: frequencies sum to {cum[-1]}, "
+                                f"not 2^{P} (spec §12.2, §10.2)")
+            cums.append(cum)
+            off += 4 * nk
+        t.channels.append(dict(eps=eps, m=m, a=a, o=o, n=nk, T=T, cum=cums))
+    if off != n:
+        raise LcaeError("badTable", where(off),
+                        f"{n - off} bytes after the last channel of the table body (spec §12.2)")
+    return t
+
+
+def read_table_file(path, limits=LEVELS[3]):
+    """A table file (§12.2.1). Returns Tables; raises LcaeError."""
+    with open(path, "rb") as f:
+        data = f.read()
+    for i in range(min(8, len(data))):
+        if data[i] != TABLE_FILE_SIGNATURE[i]:
+            raise LcaeError("badSignature", i, "not a table file (spec §12.2.1)")
+    if len(data) < 12:
+        raise LcaeError("truncated", len(data), "table file shorter than its header (spec §12.2.1)")
+    size = u32(data, 8)
+    if size != len(data) - 16:
+        raise LcaeError("badChunkLength", 8,
+                        f"body_size {size} is not the rest of the file less 4 bytes "
+                        f"({len(data) - 16}) (spec §12.2.1)")
+    body = data[12:12 + size]
+    if zlib.crc32(body) != u32(data, 12 + size):
+        raise LcaeError("crcMismatch", 12 + size, "table file CRC mismatch (spec §12.2.1)")
+    return parse_table_body(body, limits, lambda k: 12 + k)
+
+
+# ---------------------------------------------------------------------------
+# rANS (§10.3-10.6)
+# ---------------------------------------------------------------------------
+
+class RansPayload:
+    """The layout of a rANS payload (§10.6), validated."""
+
+    def __init__(self):
+        self.lanes = None
+        self.substreams = []        # (value_count, word_count, words_file_offset)
+        self.words = []             # all words, u32
+        self.word_count = 0
+
+
+def parse_rans_payload(buf, start, end, N, file_base):
+    """Check a rANS payload, buf[start:end], against Table 10-1.
+
+    N is the value count the enclosing chunk declares (None if unknown: the sum is then
+    not checked). file_base is the file offset of buf[0]. Raises badPayload.
+    """
+    r = RansPayload()
+    length = end - start
+
+    def fo(k):
+        return file_base + start + k
+
+    if length < 1:
+        raise LcaeError("badPayload", fo(0), "the rANS payload is empty: no lanes field (spec §10.6)")
+    L = buf[start]
+    if L not in (1, 2, 4, 8):
+        raise LcaeError("badPayload", fo(0), f"lanes = {L}, not 1, 2, 4 or 8 (spec §10.5, §10.6)")
+    r.lanes = L
+    if length < 5:
+        raise LcaeError("badPayload", fo(1),
+                        f"the rANS payload ({length} bytes) ends inside substream_count (spec §10.6)")
+    S = u32(buf, start + 1)
+    if S < 1:
+        raise LcaeError("badPayload", fo(1), "substream_count is 0 (spec §10.6)")
+    if 5 + 8 * S > length:
+        raise LcaeError("badPayload", fo(1),
+                        f"substream_count {S} needs {5 + 8 * S} bytes, the payload has {length} "
+                        f"(spec §10.6)")
+    word_bytes = length - 5 - 8 * S
+    vsum = wsum = 0
+    entries = []
+    for j in range(S):
+        vc = u32(buf, start + 5 + 8 * j)
+        wc = u32(buf, start + 9 + 8 * j)
+        vsum += vc
+        if N is not None and (vsum > N or (j == S - 1 and vsum != N)):
+            raise LcaeError("badPayload", fo(5 + 8 * j),
+                            f"the substreams' value counts add up to {'more than ' if vsum > N else ''}"
+                            f"{vsum}, not {N} (spec §10.6)")
+        wsum += wc
+        if 4 * wsum > word_bytes or (j == S - 1 and 4 * wsum != word_bytes):
+            raise LcaeError("badPayload", fo(9 + 8 * j),
+                            f"the substreams' word counts add up to "
+                            f"{'more than ' if 4 * wsum > word_bytes else ''}{wsum} words, the "
+                            f"payload has {word_bytes} bytes of words (spec §10.6)")
+        entries.append((vc, wc))
+    woff = start + 5 + 8 * S
+    r.word_count = wsum
+    r.words = list(struct.unpack_from(f"<{wsum}I", buf, woff)) if wsum else []
+    at = 0
+    for vc, wc in entries:
+        r.substreams.append((vc, wc, file_base + woff + 4 * at, at))
+        at += wc
+    return r
+
+
+class LaneDecoder:
+    """One substream: L lanes sharing one word stack (§10.5). Raises EntropyError."""
+
+    def __init__(self, words, lanes, P):
+        self.stack = list(words)        # the top is the last word
+        self.P, self.mask, self.L = P, (1 << P) - 1, lanes
+        if lanes == 1:
+            if not self.stack:
+                x = 0
+            else:
+                if self.stack[-1] == 0:
+                    raise EntropyError("badCompressedData", "the top word is 0 (spec §10.3.3)")
+                x = self.stack.pop()
+                while x < 2 ** 32 and self.stack:
+                    x = (x << 32) | self.stack.pop()
+            self.x = [x]
+            self.initial = 0
+        else:
+            if len(self.stack) < 2 * lanes:
+                raise EntropyError("badPayload",
+                                   f"{len(self.stack)} words, {lanes} lanes need at least "
+                                   f"{2 * lanes} (spec §10.5.2)")
+            self.x = []
+            for _ in range(lanes):
+                hi = self.stack.pop()
+                lo = self.stack.pop()
+                self.x.append((hi << 32) | lo)
+            self.initial = 2 ** 32
+
+    def _renorm(self, lane, x):
+        if x < 2 ** 32 and self.stack:
+            x = (x << 32) | self.stack.pop()
+        self.x[lane] = x
+
+    def symbol(self, lane, cum):
+        x = self.x[lane]
+        q = x & self.mask
+        s = bisect.bisect_right(cum, q) - 1
+        self._renorm(lane, (x >> self.P) * (cum[s + 1] - cum[s]) + q - cum[s])
+        return s
+
+    def raw(self, lane, bits):
+        x = self.x[lane]
+        q = x & self.mask
+        shift = self.P - bits
+        r = q >> shift
+        self._renorm(lane, (x >> self.P) * (1 << shift) + q - (r << shift))
+        return r
+
+    def value(self, lane, cum, offset):
+        """A value of a model with an escape (§10.4)."""
+        e = len(cum) - 2
+        s = self.symbol(lane, cum)
+        if s < e:
+            return offset + s
+        k = self.raw(lane, 6)
+        if k > 33:
+            raise EntropyError("badEscape", f"escape length {k} > 33 (spec §10.4)")
+        u, shift, left = 0, 0, k
+        while left > 0:
+            b = 8 if left > 8 else left
+            u |= self.raw(lane, b) << shift
+            shift += b
+            left -= b
+        z = u + (1 << k) - 1
+        h = offset + e
+        v = h + (z >> 1) if z % 2 == 0 else offset - 1 - (z >> 1)
+        if not INT32_MIN <= v <= INT32_MAX:
+            raise EntropyError("badEscape", f"escaped value {v} is outside Int32 (spec §10.4)")
+        return v
+
+    def end_check(self):
+        if self.stack or any(x != self.initial for x in self.x):
+            raise EntropyError("desynchronised",
+                               f"{len(self.stack)} words left, lane states "
+                               f"{[hex(x) for x in self.x]} (spec §10.5.3)")
+
+
+# ---------------------------------------------------------------------------
+# The stream
+# ---------------------------------------------------------------------------
+
+class Chunk:
+    def __init__(self, ctype, offset, length, crc_ok):
+        self.type, self.offset, self.length, self.crc_ok = ctype, offset, length, crc_ok
+        self.critical = not (ctype[0] & 0x20)
+        self.known = ctype in KNOWN_TYPES
+        self.fields = []            # (name, file offset, size, value string)
+        self.details = {}
+
+    def field(self, name, offset, size, value):
+        self.fields.append((name, offset, size, str(value)))
+
+
+class Latent:
+    def __init__(self, index, kind, channels, height, width):
+        self.index, self.kind = index, kind
+        self.channels, self.height, self.width = channels, height, width
+        self.table_chunk = None     # "CTAB" / "CREF"
+        self.tables = None          # Tables when known
+        self.table_sha256 = None
+        self.actv = None            # list of C bits when decoded
+        self.actv_seen = self.latp_seen = False
+        self.latp = None            # (RansPayload, file base)
+        self.values = None          # decoded tensor, flat CHW
+        self.hash = None            # lHSH value (bytes) and its offset
+        self.hash_offset = None
+
+
+class Parser:
+    def __init__(self, data, path="", scope="full", table_sets=(), decode=False,
+                 reader_limits=None):
+        self.data, self.path, self.scope, self.decode = data, path, scope, decode
+        self.reader_limits = dict(reader_limits or LEVELS[3])
+        self.limits = dict(self.reader_limits)
+        self.table_sets = {t.sha256: t for t in table_sets}
+        self.chunks, self.warnings = [], []
+        self.error = None
+        self.format_version = None
+        self.header = None
+        self.head = None            # raw HEAD values once valid
+        self.latents = []
+        self.notes = []             # things the parser could not check
+
+    # -- driver -------------------------------------------------------------
+
+    def parse(self):
+        try:
+            self._parse()
+        except LcaeError as e:
+            self.error = e
+        return self
+
+    def _parse(self):
+        d, n = self.data, len(self.data)
+        lim = self.reader_limits
+        if n > lim["max_payload_bytes"] + 12 * lim["max_chunks"] + 9:
+            raise LcaeError("limitExceeded", 0, f"file of {n} bytes exceeds what the reader "
+                            f"limits admit (spec §8.3)")
+        self._signature()
+        pos, count, payload_sum = 9, 0, 0
+        while True:
+            # §5.1, the reader's steps in order.
+            if pos == n:
+                raise LcaeError("truncated", pos, "the file ends before LEND (spec §5.1, §6.1)")
+            if count + 1 > self.limits["max_chunks"]:
+                raise LcaeError("limitExceeded", pos,
+                                f"more than max_chunks = {self.limits['max_chunks']} chunks "
+                                f"(spec §5.1, §8)")
+            if n - pos < 4:
+                raise LcaeError("truncated", pos,
+                                "the file ends inside a chunk's length field (spec §5.1)")
+            length = u32(d, pos)
+            if length > MAX_CHUNK_LENGTH:
+                raise LcaeError("badChunkLength", pos,
+                                f"chunk length {length} is above 2^31 - 1 (spec §5.1)")
+            if n - pos < 8:
+                raise LcaeError("truncated", pos + 4,
+                                "the file ends inside a chunk's type field (spec §5.1)")
+            ctype = d[pos + 4:pos + 8]
+            for i, byte in enumerate(ctype):
+                if not is_letter(byte):
+                    raise LcaeError("badChunkType", pos + 4,
+                                    f"type byte {i} is 0x{byte:02x}, not an ASCII letter: "
+                                    f"the reader has lost synchronisation (spec §5.2)")
+            mp = self.limits["max_payload_bytes"]
+            if length > mp or payload_sum + length > mp:
+                raise LcaeError("limitExceeded", pos,
+                                f"{type_name(ctype)} payload of {length} bytes "
+                                f"({payload_sum} before it) exceeds max_payload_bytes = {mp} "
+                                f"(spec §5.1, §8)")
+            if n - (pos + 8) < length + 4:
+                raise LcaeError("truncated", pos + 8,
+                                f"the file ends inside the {type_name(ctype)} chunk at {pos} "
+                                f"({length} payload bytes + CRC declared, {n - pos - 8} left) "
+                                f"(spec §5.1)")
+            payload = d[pos + 8:pos + 8 + length]
+            stored = u32(d, pos + 8 + length)
+            computed = zlib.crc32(ctype + payload)
+            chunk = Chunk(ctype, pos, length, stored == computed)
+            chunk.field("length", pos, 4, length)
+            chunk.field("type", pos + 4, 4, type_name(ctype))
+            self.chunks.append(chunk)
+            count += 1
+            payload_sum += length
+            if stored != computed:
+                raise LcaeError("crcMismatch", pos,
+                                f"{type_name(ctype)} chunk CRC is 0x{stored:08x}, computed "
+                                f"0x{computed:08x} (spec §5.3)")
+            try:
+                self._chunk(chunk, payload, count == 1)
+            finally:
+                chunk.field("crc", pos + 8 + length, 4, f"0x{stored:08x}")
+            pos += 12 + length
+            if ctype == b"LEND":
+                if pos != n:
+                    raise LcaeError("trailingData", pos,
+                                    f"{n - pos} bytes after LEND (spec §6.1)")
+                return
+
+    def _signature(self):
+        d = self.data
+        for i in range(min(9, len(d))):
+            if d[i] != SIGNATURE[i]:
+                raise LcaeError("badSignature", i, "not an LCAE signature" +
+                                self._signature_damage() + " (spec §3)")
+        if len(d) < 9:
+            raise LcaeError("truncated", len(d),
+                            f"the file ({len(d)} bytes) ends inside the signature (spec §3)")
+
+    def _signature_damage(self):
+        d = self.data
+        if d[:1] == b"\x0c" and d[1:9] == SIGNATURE[1:len(d[1:9]) + 1]:
+            return ": bit 7 of the first byte is clear (a 7-bit channel)"
+        if d[:5] == SIGNATURE[:5]:
+            rest = d[5:12]
+            if rest.startswith(b"\x0a\x1a\x0a") or rest.startswith(b"\x0a\x1a"):
+                return ": CR LF became LF (a DOS-to-Unix conversion)"
+            if rest.startswith(b"\x0d\x0a\x1a\x0d\x0a") or rest.startswith(b"\x0d\x0d\x0a"):
+                return ": LF became CR LF (a Unix-to-DOS conversion)"
+        if d[:8] == TABLE_FILE_SIGNATURE:
+            return ": this is a table file (spec §12.2.1), not a stream"
+        return ""
+
+    # -- chunks -------------------------------------------------------------
+
+    def _chunk(self, c, payload, first):
+        t = c.type
+        # §6.1 rule 1 and 2.
+        if first and t != b"HEAD":
+            raise LcaeError("badChunkOrder", c.offset,
+                            f"the first chunk is {type_name(t)}; HEAD must come first (spec §6.1)")
+        if t == b"HEAD" and not first:
+            raise LcaeError("badChunkOrder", c.offset, "a second HEAD chunk (spec §6.1)")
+        # §6.1 rule 3.
+        if t in FIXED_LENGTHS and c.length != FIXED_LENGTHS[t]:
+            raise LcaeError("badChunkLength", c.offset,
+                            f"{type_name(t)} payload must be {FIXED_LENGTHS[t]} bytes, not "
+                            f"{c.length} (spec §6.1)")
+        if not c.known:
+            if c.critical:
+                raise LcaeError("unsupportedCritical", c.offset,
+                                f"unknown critical chunk {type_name(t)} (spec §5.4)")
+            return                      # unknown ancillary: skipped, listed (§5.4)
+        base = c.offset + 8
+        if t == b"HEAD":
+            self._head(c, payload, base)
+        elif t == b"LEND":
+            self._lend(c)
+        elif t == b"tEXT":
+            self._text(c, payload, base)
+        elif self.scope == "full":
+            if t == b"lHSH":
+                self._lhsh(c, payload, base)
+            else:
+                self._latent_chunk(c, payload, base)
+
+    def _head(self, c, p, base):
+        L = len(p)
+        if L < 2:
+            raise LcaeError("badChunkLength", c.offset,
+                            f"HEAD payload of {L} bytes has no major_version (spec §7.1)")
+        major = u16(p, 0)
+        c.field("major_version", base, 2, major)
+        if L >= 4:
+            self.format_version = f"{major}.{u16(p, 2)}"
+        if major != 1:
+            raise LcaeError("unsupportedVersion", base,
+                            f"major_version {major}: this reader reads version 1 (spec §4)")
+        if L < 20:
+            raise LcaeError("badChunkLength", c.offset,
+                            f"HEAD payload of {L} bytes is shorter than 52 (spec §7.1)")
+        lc = p[19]
+        if L != 52 + 12 * lc:
+            raise LcaeError("badChunkLength", c.offset,
+                            f"HEAD payload must be 52 + 12 x {lc} = {52 + 12 * lc} bytes, "
+                            f"not {L} (spec §7.1)")
+        minor, width, height = u16(p, 2), u32(p, 4), u32(p, 8)
+        bit_depth, cf, profile, level, coder, precision, flags = p[12:19]
+        sha = bytes(p[20:52])
+        names = [("minor_version", 2, 2, minor), ("width", 4, 4, width), ("height", 8, 4, height),
+                 ("bit_depth", 12, 1, bit_depth),
+                 ("colour_format", 13, 1, COLOUR_FORMATS.get(cf, cf)), ("profile", 14, 1, profile),
+                 ("level", 15, 1, level), ("coder", 16, 1, CODERS.get(coder, coder)),
+                 ("precision", 17, 1, precision), ("flags", 18, 1, flags),
+                 ("latent_count", 19, 1, lc), ("model_sha256", 20, 32, sha.hex())]
+        for i in range(lc):
+            o = 52 + 12 * i
+            names += [(f"latent[{i}].kind", o, 2, KINDS.get(u16(p, o), u16(p, o))),
+                      (f"latent[{i}].channels", o + 2, 2, u16(p, o + 2)),
+                      (f"latent[{i}].height", o + 4, 4, u32(p, o + 4)),
+                      (f"latent[{i}].width", o + 8, 4, u32(p, o + 8))]
+        for name, o, size, v in names:
+            c.field(name, base + o, size, v)
+
+        def bad(o, msg, code="badField"):
+            raise LcaeError(code, base + o, msg)
+
+        # Limits of §5.1: the reader's, intersected with the declared level's when the
+        # level is valid (it comes after the image fields in table order).
+        lim = effective_limits(self.reader_limits, level) if level in LEVELS else self.reader_limits
+        model_bound = flags & 1
+        # Checked field by field, in table order (§7.1).
+        if cf == 0:
+            if width != 0:
+                bad(4, f"width {width}: colour_format none needs width 0 (spec §7.1.1)")
+            if height != 0:
+                bad(8, f"height {height}: colour_format none needs height 0 (spec §7.1.1)")
+            if bit_depth != 0:
+                bad(12, f"bit_depth {bit_depth}: colour_format none needs bit_depth 0 (spec §7.1.1)")
+        else:
+            if width < 1:
+                bad(4, "width 0 with an image (spec §7.1.1)")
+            if width > lim["max_width"]:
+                bad(4, f"width {width} exceeds max_width {lim['max_width']} (spec §7.1.1, §8)",
+                    "limitExceeded")
+            if height < 1:
+                bad(8, "height 0 with an image (spec §7.1.1)")
+            if height > lim["max_height"]:
+                bad(8, f"height {height} exceeds max_height {lim['max_height']} (spec §7.1.1, §8)",
+                    "limitExceeded")
+            if width * height > lim["max_pixels"]:
+                bad(8, f"width x height = {width * height} exceeds max_pixels "
+                       f"{lim['max_pixels']} (spec §7.1.1, §8)", "limitExceeded")
+            if bit_depth not in (8, 16):
+                bad(12, f"bit_depth {bit_depth} is not 8 or 16 (spec §7.1.1)")
+        if cf not in COLOUR_FORMATS:
+            bad(13, f"colour_format {cf} (spec Table 7-2)")
+        if profile != 1:
+            bad(14, f"profile {profile}: only Main (1) is defined (spec §8.1)")
+        if level not in LEVELS:
+            bad(15, f"level {level} is not 1, 2 or 3 (spec Table 8-1)")
+        if coder not in CODERS:
+            bad(16, f"coder {coder} (spec Table 7-4)")
+        if coder == 0 and precision != 0:
+            bad(17, f"precision {precision} with coder none (spec §7.1.2)")
+        if coder == 1 and not 12 <= precision <= 24:
+            bad(17, f"precision {precision} is not in 12...24 (spec §7.1.2)")
+        if flags & 0xFE:
+            bad(18, f"flags 0x{flags:02x}: bits 1-7 must be 0 (spec Table 7-1)")
+        if cf != 0 and not model_bound:
+            bad(18, "an image needs model_bound: only a model turns latents into pixels "
+                    "(spec §7.1.1)")
+        if lc > 4:
+            bad(19, f"latent_count {lc} > 4 (spec Table 7-1)")
+        if not model_bound and any(sha):
+            bad(20, "model_sha256 must be zero when model_bound is clear (spec §7.1.3)")
+        total = 0
+        latents = []
+        for i in range(lc):
+            o = 52 + 12 * i
+            kind, ch, h, w = u16(p, o), u16(p, o + 2), u32(p, o + 4), u32(p, o + 8)
+            if kind not in KINDS:
+                bad(o, f"latent[{i}].kind {kind} (spec Table 7-3)")
+            if coder == 0 and kind == 1:
+                bad(o, f"latent[{i}] is an integer latent but coder is none (spec §7.1.2)")
+            if ch < 1:
+                bad(o + 2, f"latent[{i}].channels is 0 (spec §7.1.4)")
+            if ch > lim["max_channels"]:
+                bad(o + 2, f"latent[{i}].channels {ch} exceeds max_channels "
+                           f"{lim['max_channels']} (spec §7.1.4, §8)", "limitExceeded")
+            if h < 1:
+                bad(o + 4, f"latent[{i}].height is 0 (spec §7.1.4)")
+            if w < 1:
+                bad(o + 8, f"latent[{i}].width is 0 (spec §7.1.4)")
+            total += ch * h * w
+            if total > lim["max_latent_values"]:
+                bad(o + 8, f"the latents hold {total} values, above max_latent_values "
+                           f"{lim['max_latent_values']} (spec §7.1.4, §8)", "limitExceeded")
+            latents.append(Latent(i, kind, ch, h, w))
+        # HEAD is valid.
+        self.limits = lim
+        self.latents = latents
+        self.head = dict(width=width, height=height, bit_depth=bit_depth, colour_format=cf,
+                         profile=profile, level=level, coder=coder, precision=precision,
+                         flags=flags, model_sha256=sha)
+        self.header = {
+            "format_version": self.format_version,
+            "width": width, "height": height, "bit_depth": bit_depth,
+            "colour_format": COLOUR_FORMATS[cf], "profile": profile, "level": level,
+            "coder": CODERS[coder], "precision": precision,
+            "model_sha256": sha.hex() if model_bound else None,
+            "latents": [{"kind": KINDS[x.kind], "channels": x.channels, "height": x.height,
+                         "width": x.width} for x in latents],
+        }
+
+    def _lend(self, c):
+        if self.scope != "full":
+            return
+        for lat in self.latents:
+            if lat.kind != 1:
+                continue
+            for have, what in ((lat.table_chunk, "CTAB or CREF"), (lat.actv_seen, "ACTV"),
+                               (lat.latp_seen, "LATP")):
+                if not have:
+                    raise LcaeError("missingChunk", c.offset,
+                                    f"integer latent {lat.index} has no {what} before LEND "
+                                    f"(spec §7.1.4, §12.5)")
+
+    def _text(self, c, p, base):
+        c.details = {}
+        if len(p) < 2:
+            self._warn("badChunkLength", c.offset,
+                       f"tEXT payload of {len(p)} bytes; at least 2 (spec §7.3, Table 6-1)")
+            return
+        z = p.find(b"\x00")
+        if z < 0:
+            self._warn("badField", base, "tEXT has no NUL after its keyword (spec §7.3)")
+            return
+        kw = p[:z]
+        if not 1 <= len(kw) <= 79 or any(not 0x21 <= b <= 0x7E for b in kw):
+            self._warn("badField", base,
+                       "tEXT keyword must be 1 to 79 bytes in 21...7E (spec §7.3)")
+            return
+        c.field("keyword", base, len(kw), kw.decode("ascii"))
+        value = p[z + 1:]
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError as e:
+            self._warn("badField", base + z + 1,
+                       f"tEXT value is not UTF-8 (byte {e.start} of the value) (spec §7.3)")
+            return
+        c.field("value", base + z + 1, len(value), text)
+
+    def _warn(self, code, offset, message):
+        self.warnings.append({"code": code, "offset": offset, "message": message})
+
+    # -- chapter 12 -----------------------------------------------------------
+
+    def _latent_of(self, c, p, base, ancillary=False):
+        """latent_index (§12.5): the index of a HEAD latent of kind 1."""
+        if len(p) < 1:
+            if ancillary:
+                self._warn("badChunkLength", c.offset, f"{type_name(c.type)} has no latent_index")
+                return None
+            raise LcaeError("badChunkLength", c.offset,
+                            f"{type_name(c.type)} payload is empty: no latent_index (spec §12.5)")
+        i = p[0]
+        c.field("latent_index", base, 1, i)
+        c.details["latent_index"] = i
+        if i >= len(self.latents) or self.latents[i].kind != 1:
+            msg = (f"latent_index {i} is not the index of an integer latent of HEAD "
+                   f"(spec §12.5)")
+            if ancillary:
+                self._warn("badField", base, msg)
+                return None
+            raise LcaeError("badField", base, msg)
+        return self.latents[i]
+
+    def _lhsh(self, c, p, base):
+        lat = self._latent_of(c, p, base, ancillary=True)
+        if lat is None:
+            return
+        if lat.hash is not None:
+            raise LcaeError("badChunkOrder", c.offset,
+                            f"a second lHSH for latent {lat.index} (spec §12.5, Table 6-1)")
+        lat.hash, lat.hash_offset = bytes(p[1:33]), base + 1
+        c.field("sha256", base + 1, 32, lat.hash.hex())
+        c.details["sha256"] = lat.hash.hex()
+        if self.decode and lat.values is not None:
+            self._compare_hash(lat)
+
+    def _latent_chunk(self, c, p, base):
+        t = c.type
+        lat = self._latent_of(c, p, base)
+        # Order (§12.5): CTAB or CREF, then ACTV, then LATP, once each.
+        if t in (b"CTAB", b"CREF"):
+            if lat.table_chunk is not None:
+                raise LcaeError("badChunkOrder", c.offset,
+                                f"a second table chunk ({type_name(t)} after {lat.table_chunk}) "
+                                f"for latent {lat.index} (spec §12.5)")
+            lat.table_chunk = type_name(t)
+            if t == b"CTAB":
+                self._ctab(c, p, base, lat)
+            else:
+                self._cref(c, p, base, lat)
+        elif t == b"ACTV":
+            if lat.actv_seen:
+                raise LcaeError("badChunkOrder", c.offset,
+                                f"a second ACTV for latent {lat.index} (spec §12.5)")
+            if lat.table_chunk is None:
+                raise LcaeError("badChunkOrder", c.offset,
+                                f"ACTV of latent {lat.index} before its CTAB or CREF (spec §12.5)")
+            lat.actv_seen = True
+            self._actv(c, p, base, lat)
+        elif t == b"LATP":
+            if lat.latp_seen:
+                raise LcaeError("badChunkOrder", c.offset,
+                                f"a second LATP for latent {lat.index} (spec §12.5)")
+            if not lat.actv_seen:
+                raise LcaeError("badChunkOrder", c.offset,
+                                f"LATP of latent {lat.index} before its ACTV (spec §12.5)")
+            lat.latp_seen = True
+            self._latp(c, p, base, lat)
+
+    def _check_tables_match(self, tables, lat, offset):
+        if tables.precision != self.head["precision"]:
+            raise LcaeError("badTable", offset,
+                            f"table precision {tables.precision} is not HEAD's precision "
+                            f"{self.head['precision']} (spec §12.5.1)")
+        if tables.channel_count != lat.channels:
+            raise LcaeError("badTable", offset,
+                            f"table channel_count {tables.channel_count} is not latent "
+                            f"{lat.index}'s channels {lat.channels} (spec §12.5.1)")
+
+    def _ctab(self, c, p, base, lat):
+        if len(p) < 6:
+            raise LcaeError("badChunkLength", c.offset,
+                            f"CTAB payload of {len(p)} bytes is shorter than its 6-byte header "
+                            f"(spec §12.5)")
+        comp, size = p[1], u32(p, 2)
+        c.field("compression", base + 1, 1, comp)
+        c.field("body_size", base + 2, 4, size)
+        c.details.update(compression=comp, body_size=size)
+        if comp not in (0, 1):
+            raise LcaeError("badField", base + 1,
+                            f"CTAB compression {comp} is not 0 or 1 (spec §12.5.1)")
+        lim = self.limits
+        cap = 4 + lim["max_channels"] * (21 + 16 * lim["max_symbols_per_table"])
+        if size > cap:
+            raise LcaeError("limitExceeded", base + 2,
+                            f"CTAB body_size {size} exceeds {cap} (spec §12.5.1)")
+        data = bytes(p[6:])
+        dbase = base + 6
+        if comp == 0:
+            if len(data) != size:
+                raise LcaeError("badChunkLength", c.offset,
+                                f"CTAB data of {len(data)} bytes, body_size {size} (spec §12.5.1)")
+            body = data
+            where = lambda k: dbase + k     # noqa: E731
+        else:
+            body = self._inflate(data, size, dbase)
+            where = lambda k: dbase         # noqa: E731  (no file offset inside deflated data)
+        c.field("data", dbase, len(data), f"{len(data)} bytes")
+        try:
+            tables = parse_table_body(body, lim, where)
+        except LcaeError as e:
+            c.details["body_valid"] = False
+            if comp == 1:
+                e.message += " (inside the deflated body)"
+            raise
+        c.details.update(body_valid=True, channel_count=tables.channel_count,
+                         precision=tables.precision, measure=tables.measure,
+                         body_sha256=tables.sha256)
+        self._check_tables_match(tables, lat, dbase)
+        lat.tables, lat.table_sha256 = tables, tables.sha256
+
+    def _inflate(self, data, size, offset):
+        d = zlib.decompressobj()
+        try:
+            out = d.decompress(data, size + 1)
+        except zlib.error as e:
+            raise LcaeError("badCompression", offset, f"CTAB data does not inflate: {e} "
+                            f"(spec §12.5.1)")
+        if len(out) > size:
+            raise LcaeError("badCompression", offset,
+                            f"CTAB data inflates to more than body_size {size} (spec §12.5.1)")
+        if not d.eof:
+            raise LcaeError("badCompression", offset,
+                            f"CTAB zlib stream is incomplete ({len(out)} of {size} bytes) "
+                            f"(spec §12.5.1)")
+        if len(out) != size:
+            raise LcaeError("badCompression", offset,
+                            f"CTAB data inflates to {len(out)} bytes, body_size {size} "
+                            f"(spec §12.5.1)")
+        if d.unused_data:
+            raise LcaeError("badCompression", offset,
+                            f"{len(d.unused_data)} bytes after the end of the zlib stream "
+                            f"(spec §12.5.1)")
+        return out
+
+    def _cref(self, c, p, base, lat):
+        sha = bytes(p[1:33]).hex()
+        c.field("sha256", base + 1, 32, sha)
+        c.details["sha256"] = sha
+        lat.table_sha256 = sha
+        tables = self.table_sets.get(sha)
+        if tables is None:
+            c.details["resolved"] = False
+            if self.decode:
+                raise LcaeError("modelMismatch", base + 1,
+                                f"no tables of identity {sha} were given (spec §12.5.2)")
+            self.notes.append(f"CREF at {c.offset}: tables {sha} not given; ACTV is not decoded "
+                              f"and LATP's value count not checked")
+            return
+        c.details["resolved"] = True
+        # The tables must also respect the stream's effective limits.
+        _ = parse_table_body_limits_check(tables, self.limits, base + 1)
+        self._check_tables_match(tables, lat, base + 1)
+        lat.tables = tables
+
+    def _actv(self, c, p, base, lat):
+        r = parse_rans_payload(p, 1, len(p), lat.channels, base)
+        self._describe_rans(c, r, base)
+        if lat.tables is None:
+            return
+        P = lat.tables.precision
+        one = 1 << P
+        bits = []
+        index = 0
+        try:
+            for j, (vc, wc, woff, at) in enumerate(r.substreams):
+                dec = LaneDecoder(r.words[at:at + wc], r.lanes, P)
+                for t in range(vc):
+                    a = lat.tables.channels[index]["a"]
+                    bits.append(dec.symbol(t % r.lanes, [0, one - a, one]))
+                    index += 1
+                dec.end_check()
+        except EntropyError as e:
+            raise LcaeError("badPayload", woff,
+                            f"ACTV substream {j}: {e.code}: {e.message} (spec §12.5.3)")
+        lat.actv = bits
+        c.details["active_channels"] = [k for k, b in enumerate(bits) if b]
+
+    def _latp(self, c, p, base, lat):
+        N = None
+        if lat.actv is not None:
+            N = sum(lat.actv) * lat.height * lat.width
+        r = parse_rans_payload(p, 1, len(p), N, base)
+        self._describe_rans(c, r, base)
+        if N is None:
+            self.notes.append(f"LATP at {c.offset}: the activation bits are unknown, the value "
+                              f"count is not checked")
+            return
+        c.details["value_count"] = N
+        if self.decode:
+            self._decode_latent(lat, r)
+            if lat.hash is not None:
+                self._compare_hash(lat)
+
+    def _describe_rans(self, c, r, base):
+        c.field("lanes", base + 1, 1, r.lanes)
+        c.field("substream_count", base + 2, 4, len(r.substreams))
+        for j, (vc, wc, woff, at) in enumerate(r.substreams):
+            c.field(f"value_count({j})", base + 6 + 8 * j, 4, vc)
+            c.field(f"word_count({j})", base + 10 + 8 * j, 4, wc)
+        c.details.update(lanes=r.lanes, substream_count=len(r.substreams),
+                         substreams=[{"value_count": vc, "word_count": wc}
+                                     for vc, wc, _, _ in r.substreams],
+                         word_count=r.word_count)
+
+    def _decode_latent(self, lat, r):
+        """§12.6. Raises LcaeError with the entropy-layer code at the substream's words."""
+        T = lat.tables
+        C, H, W = lat.channels, lat.height, lat.width
+        HW = H * W
+        chs = T.channels
+        vals = [None] * C
+        for k in range(C):
+            vals[k] = [chs[k]["m"]] * HW if not lat.actv[k] else [0] * HW
+        # Coded number of the first value of each coded position; the channel of position p.
+        first_number = {}
+        number = 0
+        coded = []                       # (p, k) in coding order, active only
+        for p_, k in enumerate(T.order):
+            if lat.actv[k]:
+                first_number[p_] = number
+                coded.append((p_, k))
+                number += HW
+
+        def reaches(k, v):
+            ch = chs[k]
+            if T.measure == 0:
+                return v >= ch["eps"]
+            return abs(v - ch["m"]) >= ch["eps"]
+
+        # Iterate over substreams; values numbered 0..N-1 over `coded`.
+        number = 0
+        for j, (vc, wc, woff, at) in enumerate(r.substreams):
+            start = number
+            try:
+                dec = LaneDecoder(r.words[at:at + wc], r.lanes, T.precision)
+                for t in range(vc):
+                    ci, place = divmod(number, HW)
+                    p_, k = coded[ci]
+                    row, col = divmod(place, W)
+                    ctx = 0
+                    if col > 0 and number - 1 >= start and reaches(k, vals[k][place - 1]):
+                        ctx += 1
+                    if row > 0 and number - W >= start and reaches(k, vals[k][place - W]):
+                        ctx += 1
+                    if p_ > 0:
+                        kp = T.order[p_ - 1]
+                        if not lat.actv[kp]:
+                            ctx += reaches(kp, chs[kp]["m"])
+                        elif first_number[p_ - 1] + place >= start:
+                            ctx += reaches(kp, vals[kp][place])
+                    ch = chs[k]
+                    vals[k][place] = dec.value(t % r.lanes, ch["cum"][ctx], ch["o"])
+                    number += 1
+                dec.end_check()
+            except EntropyError as e:
+                raise LcaeError(e.code, woff, f"LATP substream {j}: {e.message}")
+        lat.values = [v for k in range(C) for v in vals[k]]
+
+    def _compare_hash(self, lat):
+        raw = struct.pack(f"<{len(lat.values)}i", *lat.values)
+        got = hashlib.sha256(raw).digest()
+        if got != lat.hash:
+            raise LcaeError("hashMismatch", lat.hash_offset,
+                            f"latent {lat.index} decodes to SHA-256 {got.hex()}, lHSH says "
+                            f"{lat.hash.hex()} (spec §12.7)")
+        lat.hash_checked = True
+
+    # -- output -------------------------------------------------------------
+
+    def to_json(self, verbose=False):
+        chunks = []
+        for c in self.chunks:
+            e = {"type": type_name(c.type), "offset": c.offset, "length": c.length,
+                 "critical": c.critical, "known": c.known, "crc_ok": c.crc_ok}
+            if verbose:
+                e["fields"] = [{"name": n, "offset": o, "size": s, "value": v}
+                               for n, o, s, v in c.fields]
+            if c.details:
+                e["details"] = c.details
+            chunks.append(e)
+        out = {
+            "schema": "lcae-inspect/1",
+            "file": self.path,
+            "file_size": len(self.data),
+            "format_version": self.format_version,
+            "valid": self.error is None,
+            "chunks": chunks,
+            "header": self.header,
+            "warnings": self.warnings,
+            "error": None if self.error is None else {
+                "code": self.error.code, "offset": self.error.offset,
+                "message": self.error.message},
+            "parser": {"name": "tools/lcae_parse.py", "scope": self.scope,
+                       "decode": self.decode, "notes": self.notes},
+        }
+        return out
+
+
+def parse_table_body_limits_check(tables, limits, offset):
+    """Re-check referenced tables (read under the reader's limits) against a stream's
+    effective limits (§12.2 limit clauses)."""
+    if tables.channel_count > limits["max_channels"]:
+        raise LcaeError("limitExceeded", offset, "referenced tables: channel_count exceeds "
+                        "max_channels (spec §12.2)")
+    if any(ch["n"] > limits["max_symbols_per_table"] for ch in tables.channels):
+        raise LcaeError("limitExceeded", offset, "referenced tables: symbol_count exceeds "
+                        "max_symbols_per_table (spec §12.2)")
+    if sum(ch["T"] for ch in tables.channels) > limits["max_tables"]:
+        raise LcaeError("limitExceeded", offset, "referenced tables: more than max_tables "
+                        "(spec §12.2)")
+    return True
+
+
+def parse_bytes(data, path="", **kw):
+    return Parser(data, path, **kw).parse()
+
+
+def parse_file(path, **kw):
+    with open(path, "rb") as f:
+        data = f.read()
+    return parse_bytes(data, path, **kw)
+
+
+def print_text(res, verbose):
+    out = print
+    out(f"{res.path}: {len(res.data)} bytes, format version {res.format_version or '?'}")
+    for c in res.chunks:
+        flags = ("critical" if c.critical else "ancillary") + ("" if c.known else ", unknown")
+        out(f"  {type_name(c.type)} at {c.offset}, {c.length} bytes, {flags}, "
+            f"CRC {'ok' if c.crc_ok else 'MISMATCH'}")
+        if verbose:
+            for n, o, s, v in c.fields:
+                out(f"      {o:>10}  {s:>4}  {n} = {v}")
+        if c.details:
+            for k, v in c.details.items():
+                out(f"      {k}: {v}")
+    if res.header:
+        out("  header: " + json.dumps(res.header))
+    for w in res.warnings:
+        out(f"  warning {w['code']} at {w['offset']}: {w['message']}")
+    for n in res.notes:
+        out(f"  note: {n}")
+    if res.error:
+        out(f"  error {res.error.code} at {res.error.offset}: {res.error.message}")
+    else:
+        out("  valid")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Independent .lcae parser (spec/lcae.md).")
+    ap.add_argument("file")
+    ap.add_argument("--json", action="store_true", help="print schema lcae-inspect/1")
+    ap.add_argument("-v", "--verbose", action="store_true", help="every field with its offset")
+    ap.add_argument("--scope", choices=("full", "container"), default="full",
+                    help="full: chapters 3-12 (default); container: chapters 3-9 only")
+    ap.add_argument("--tables", action="append", default=[],
+                    help="table file (§12.2.1) a CREF may name (repeatable)")
+    ap.add_argument("--decode", action="store_true",
+                    help="decode the integer latents (§12.6) and check lHSH (§12.7)")
+    args = ap.parse_args(argv)
+    table_sets = []
+    for tpath in args.tables:
+        try:
+            table_sets.append(read_table_file(tpath))
+        except OSError as e:
+            print(f"{tpath}: {e}", file=sys.stderr)
+            return 3
+        except LcaeError as e:
+            print(f"{tpath}: {e.code} at {e.offset}: {e.message}", file=sys.stderr)
+            return 2
+    try:
+        with open(args.file, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        if args.json:
+            print(json.dumps({"schema": "lcae-inspect/1", "file": args.file, "file_size": None,
+                              "format_version": None, "valid": False, "chunks": [],
+                              "header": None, "warnings": [],
+                              "error": {"code": "ioError", "offset": 0, "message": str(e)}},
+                             indent=2))
+        else:
+            print(f"{args.file}: ioError: {e}", file=sys.stderr)
+        return 3
+    res = Parser(data, args.file, scope=args.scope, table_sets=table_sets,
+                 decode=args.decode).parse()
+    if args.json:
+        print(json.dumps(res.to_json(args.verbose), indent=2, ensure_ascii=False))
+    else:
+        print_text(res, args.verbose)
+    return 0 if res.error is None else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
