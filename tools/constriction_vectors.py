@@ -72,18 +72,14 @@ ans_doc_example      the AnsCoder doc example: {seal: true, data: [u32 x 4],
 """
 
 import argparse
-import importlib
-import importlib.metadata
 import json
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
+from constriction_setup import CONSTRICTION_VERSION, install_constriction  # noqa: E402
 
-CONSTRICTION_VERSION = "0.5.0"
 SEED = 0x4C434145  # "LCAE"
 PRECISION = 24
 TOTAL = 1 << PRECISION  # total probability mass of every fixed-point model
@@ -96,21 +92,7 @@ AnsCoder = ChainCoder = Categorical = QuantizedGaussian = None
 
 def ensure_constriction():
     global AnsCoder, ChainCoder, Categorical, QuantizedGaussian
-    try:
-        version = importlib.metadata.version("constriction")
-    except importlib.metadata.PackageNotFoundError:
-        version = None
-    if version != CONSTRICTION_VERSION:
-        print(f"constriction {version} found; installing {CONSTRICTION_VERSION}", file=sys.stderr)
-        subprocess.check_call(
-            [sys.executable, "-m", "pip", "install", f"constriction=={CONSTRICTION_VERSION}"],
-            stdout=sys.stderr,
-        )
-        importlib.invalidate_caches()
-        version = importlib.metadata.version("constriction")
-        if version != CONSTRICTION_VERSION:
-            sys.exit(f"error: need constriction {CONSTRICTION_VERSION}, have {version}")
-    import constriction
+    constriction = install_constriction()
 
     AnsCoder = constriction.stream.stack.AnsCoder
     ChainCoder = constriction.stream.chain.ChainCoder

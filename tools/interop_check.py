@@ -67,12 +67,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from constriction_setup import CONSTRICTION_VERSION, REPO_ROOT, find_lcae, install_constriction  # noqa: E402
 
-CONSTRICTION_VERSION = "0.5.0"
 PRECISION = 24
 TOTAL = 1 << PRECISION
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_LCAE = REPO_ROOT / ".build" / "release" / "lcae"
 CLI_TIMEOUT_S = 600
 
 AnsCoder = ChainCoder = Categorical = None  # bound by ensure_constriction()
@@ -80,37 +78,11 @@ AnsCoder = ChainCoder = Categorical = None  # bound by ensure_constriction()
 
 def ensure_constriction():
     global AnsCoder, ChainCoder, Categorical
-    try:
-        version = importlib.metadata.version("constriction")
-    except importlib.metadata.PackageNotFoundError:
-        version = None
-    if version != CONSTRICTION_VERSION:
-        print(f"constriction {version} found; installing {CONSTRICTION_VERSION}", file=sys.stderr)
-        subprocess.check_call(
-            [sys.executable, "-m", "pip", "install", f"constriction=={CONSTRICTION_VERSION}"],
-            stdout=sys.stderr,
-        )
-        importlib.invalidate_caches()
-        version = importlib.metadata.version("constriction")
-        if version != CONSTRICTION_VERSION:
-            sys.exit(f"error: need constriction {CONSTRICTION_VERSION}, have {version}")
-    import constriction
+    constriction = install_constriction()
 
     AnsCoder = constriction.stream.stack.AnsCoder
     ChainCoder = constriction.stream.chain.ChainCoder
     Categorical = constriction.stream.model.Categorical
-
-
-def find_lcae(path, build):
-    """Path of the lcae binary; builds the default one if it is missing or --build."""
-    lcae = Path(path).resolve() if path else DEFAULT_LCAE
-    if build or (path is None and not lcae.exists()):
-        cmd = ["swift", "build", "-c", "release", "--product", "lcae"]
-        print(f"building: {' '.join(cmd)} (in {REPO_ROOT})", file=sys.stderr)
-        subprocess.check_call(cmd, cwd=REPO_ROOT, stdout=sys.stderr)
-    if not lcae.exists():
-        sys.exit(f"error: {lcae} does not exist")
-    return lcae
 
 
 def is_fatal(exc):

@@ -1020,7 +1020,11 @@ class Parser:
                     number += 1
                 dec.end_check()
             except EntropyError as e:
-                raise LcaeError(e.code, woff, f"LATP substream {j}: {e.message}")
+                # Table 9-1: badPayload is "a rANS payload that does not parse or does not
+                # decode to its end" (§10, §12.5); §12.5.3 says so for ACTV explicitly,
+                # §12.5.4 is silent for LATP.
+                raise LcaeError("badPayload", woff,
+                                f"LATP substream {j}: {e.code}: {e.message} (spec §12.5.4)")
         lat.values = [v for k in range(C) for v in vals[k]]
 
     def _compare_hash(self, lat):
