@@ -224,9 +224,11 @@ public enum LatentCoder {
                         UInt32(bitPattern: v &- low) > span ? 1 : 0
                     }
                     var left = column > 0 && place - 1 >= minPlace ? reach(channel[place - 1], low, span) : 0
+                    // The first place whose top neighbour exists in this substream.
+                    let topFrom = max(width, minPlace &+ width)
                     while place < end {
                         var context = left
-                        if place >= width && place - width >= minPlace { context &+= reach(channel[place - width], low, span) }
+                        if place >= topFrom { context &+= reach(channel[place &- width], low, span) }
                         if let previous {
                             if place >= previousFrom { context &+= reach(previous[place], previousLow, previousSpan) }
                         } else {
