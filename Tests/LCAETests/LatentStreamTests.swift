@@ -127,6 +127,13 @@ struct LatentStreamTests {
         #expect(try Self.decode(stripped).first?.hashChecked == false)
     }
 
+    @Test("a continuous latent cannot be decoded yet: its REC chunks are missing")
+    func continuous() throws {
+        let header = Header(coder: .none, precision: 0, latents: [.init(kind: .continuous, channels: 2, height: 1, width: 5)])
+        let bytes = try ContainerWriter(header: header).bytes()
+        #expect(Self.code(bytes) == .missingChunk)
+    }
+
     @Test("every prefix and every bit flip of a latent stream is refused or decodes to the same latent")
     func damageSweep() throws {
         let bytes = try Self.stream(.inBand, lanes: 2, substreams: 1).bytes()

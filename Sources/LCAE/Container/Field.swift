@@ -31,10 +31,6 @@ struct FieldReader {
         try record(name, 4) { (r: inout ByteReader) throws(ContainerError) in try r.u32(name) }
     }
 
-    mutating func u64(_ name: String) throws(ContainerError) -> UInt64 {
-        try record(name, 8) { (r: inout ByteReader) throws(ContainerError) in try r.u64(name) }
-    }
-
     /// Raw bytes, recorded as lowercase hex (long runs shortened).
     mutating func bytes(_ count: Int, _ name: String) throws(ContainerError) -> ArraySlice<UInt8> {
         let start = reader.offset

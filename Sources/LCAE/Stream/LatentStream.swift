@@ -115,6 +115,12 @@ public struct LatentDecoder: Sendable {
                 groups[index, default: []].append((chunk, offset))
             }
         }
+        // Continuous latents are coded by REC chunks, which this version does not define yet: a
+        // stream declaring one cannot carry the chunks that code it (spec §7.1.4).
+        if let index = header.latents.firstIndex(where: { $0.kind == .continuous }) {
+            throw ContainerError(.missingChunk, at: Signature.bytes.count + 8 + Header.fixedSize + index * Header.latentEntrySize,
+                                 "latent \(index) is continuous; the REC chunks that code it are not defined in this version (spec §7.1.4)")
+        }
         var decoded: [Decoded] = []
         for (index, shape) in header.latents.enumerated() where shape.kind == .integer {
             let group = groups[index] ?? []
