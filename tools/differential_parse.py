@@ -11,7 +11,8 @@ Usage (from the repository root):
     python3 tools/differential_parse.py /tmp/streams --lcae .build/release/lcae
     python3 tools/differential_parse.py --bit-step 1        # every bit, not every 7th
     python3 tools/differential_parse.py --structural        # + chunk drops/duplicates/swaps
-    python3 tools/differential_parse.py --scope container   # parser stops at chapter 9
+    python3 tools/differential_parse.py --scope full        # parser checks chapter 12 too
+    python3 tools/differential_parse.py --mode decode --tables T.tbl   # vs decode-latents
 
 Variants of each file (labels in the output):
   original         the file itself
@@ -19,7 +20,8 @@ Variants of each file (labels in the output):
                    chunk, its start, inside and after its length and type fields, the
                    middle and the end of its payload, and inside its CRC
   bit:B.b          bit b (0 = least significant) of byte B flipped; every --bit-step-th
-                   bit of the file (default 7)
+                   bit of the file (default 7; a file that would need more than
+                   --max-flips, default 3000, gets a larger odd step, noted on stderr)
   dos2unix:sig     the signature's CR LF turned into LF (dos2unix:all: every CR LF)
   unix2dos:sig     the signature's lone LF (byte 8) turned into CR LF; unix2dos:naive:
                    every LF of the signature; unix2dos:all: every lone LF of the file
@@ -28,8 +30,16 @@ Variants of each file (labels in the output):
   drop:I, dup:I, swap:I  chunk I removed, repeated, swapped with chunk I+1;
   trailing         one byte after LEND
 
-Compared: valid, format_version, the chunk list (type, offset, length, critical, known,
-crc_ok), the header object, the error code and, when the codes agree, the error offset
+--mode decode compares, instead, `lcae decode-latents FILE [--tables T ...]` with the
+parser in decoding mode (tools/lcae_parse.py --decode): the error code, its offset, and
+on success the SHA-256 of the decoded int32 values (--mode both: both comparisons).
+`lcae inspect` reports on the container (chapters 3-9; §11.1: "valid: true when the
+container has no error"), so in inspect mode the parser runs with --scope container by
+default; --scope full adds chapter 12, and a stream whose only fault is in chapter 12 is
+then a disagreement.
+
+Compared in inspect mode: valid, format_version, the chunk list (type, offset, length,
+critical, known, crc_ok), the header object, the error code and, when the codes agree, the error offset
 (reported as its own category; --ignore-offsets prints these as OFFSET lines and
 does not count them); also that `lcae inspect` exits 0 for a valid stream
 and 2 for an invalid one (spec §11.2). --compare-warnings adds the warnings' codes and
@@ -39,12 +49,15 @@ disagreement, 2 if the lcae tool is missing.
 
 import argparse
 import concurrent.futures
+import hashlib
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
 import tempfile
+import time
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -139,13 +152,86 @@ def variants(data, bit_step, structural):
             yield "trailing", data + b"\x00"
 
 
+def run(cmd, timeout):
+    """subprocess.run, retried while the binary is being rebuilt (ETXTBSY)."""
+    for attempt in range(60):
+        try:
+            return subprocess.run(cmd, capture_output=True, timeout=timeout)
+        except OSError as e:
+            if e.errno != 26 or attempt == 59:
+                raise
+            time.sleep(1)
+
+
 def run_lcae(lcae, path):
-    p = subprocess.run([lcae, "inspect", path, "--json"], capture_output=True, timeout=120)
+    p = run([lcae, "inspect", path, "--json"], 120)
     try:
         obj = json.loads(p.stdout.decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         obj = None
     return p.returncode, obj, p.stderr.decode("utf-8", "replace")[-300:]
+
+
+def run_decoder(lcae, path, tables):
+    """`lcae decode-latents`: (exit status, error code, offset, SHA-256 of the values, text)."""
+    out = path + ".npy"
+    cmd = [lcae, "decode-latents", path, "-o", out]
+    for t in tables:
+        cmd += ["--tables", t]
+    p = run(cmd, 300)
+    text = (p.stdout + p.stderr).decode("utf-8", "replace")
+    m = re.search(r"error: (\w+) at byte (\d+)", text)
+    code, offset = (m.group(1), int(m.group(2))) if m else (None, None)
+    digest = None
+    if p.returncode == 0 and os.path.exists(out):
+        with open(out, "rb") as f:
+            npy = f.read()
+        hlen = struct.unpack_from("<H", npy, 8)[0]
+        header = npy[10:10 + hlen].decode("latin-1")
+        if "'<i4'" in header and "'fortran_order': False" in header:
+            digest = hashlib.sha256(npy[10 + hlen:]).hexdigest()
+        else:
+            digest = "unexpected .npy header " + header.strip()
+    if os.path.exists(out):
+        os.unlink(out)
+    return p.returncode, code, offset, digest, text.strip()
+
+
+def compare_decode(ref, res):
+    """Decoder scope: `lcae decode-latents` against the parser with --decode."""
+    rc, code, offset, digest, text = ref
+    diffs = []
+    mine_err = res.error
+    ints = [lat for lat in res.latents if lat.kind == 1]
+    if rc < 0:
+        return [("decode-exit", f"killed by signal {-rc}", "-")]
+    if rc == 64 and "no integer latent" in text:
+        if mine_err is not None:
+            diffs.append(("decode.error", "valid (no integer latent)",
+                          f"{mine_err.code}@{mine_err.offset}"))
+        elif ints:
+            diffs.append(("decode.latents", "no integer latent", f"{len(ints)} integer latents"))
+        return diffs
+    if rc not in (0, 2) or (rc == 2 and code is None):
+        return [("decode-exit", f"exit {rc}: {text.splitlines()[0][:120] if text else ''}", "-")]
+    if (code is None) != (mine_err is None):
+        diffs.append(("decode.error", code and f"{code}@{offset}",
+                      mine_err and f"{mine_err.code}@{mine_err.offset}"))
+    elif code is not None:
+        if code != mine_err.code:
+            diffs.append(("decode.error.code", f"{code}@{offset}",
+                          f"{mine_err.code}@{mine_err.offset}"))
+        elif offset != mine_err.offset:
+            diffs.append(("error.offset", f"{code}@{offset}",
+                          f"{mine_err.code}@{mine_err.offset}"))
+    else:
+        lat = ints[0] if ints else None
+        mine = None
+        if lat is not None and lat.values is not None:
+            mine = hashlib.sha256(struct.pack(f"<{len(lat.values)}i", *lat.values)).hexdigest()
+        if digest != mine:
+            diffs.append(("decode.values", digest, mine))
+    return diffs
 
 
 def short(v):
@@ -211,10 +297,16 @@ def main(argv=None):
     ap.add_argument("--no-damage", action="store_true", help="only the files themselves")
     ap.add_argument("--structural", action="store_true",
                     help="also drop, duplicate and swap chunks (CRCs recomputed)")
-    ap.add_argument("--scope", choices=("full", "container"), default="full",
-                    help="the parser's scope (see tools/lcae_parse.py)")
+    ap.add_argument("--scope", choices=("full", "container"), default="container",
+                    help="the parser's scope in inspect mode (see tools/lcae_parse.py): "
+                         "container (default; what `lcae inspect` checks, spec §1, §11.1) "
+                         "or full (chapter 12 too); decode mode always uses full")
     ap.add_argument("--tables", action="append", default=[],
                     help="table files the parser may resolve CREF with")
+    ap.add_argument("--mode", choices=("inspect", "decode", "both"), default="inspect",
+                    help="inspect: `lcae inspect --json` (default); decode: `lcae "
+                         "decode-latents` against the parser with --decode (error code and "
+                         "offset, decoded values); both")
     ap.add_argument("--compare-warnings", action="store_true")
     ap.add_argument("--ignore-offsets", action="store_true",
                     help="print error-offset differences but do not count them as failures")
@@ -232,7 +324,8 @@ def main(argv=None):
     if not files:
         print("no .lcae files found", file=sys.stderr)
         return 2
-    tables = [lcae_parse.read_table_file(resolve(t)) for t in args.tables]
+    table_paths = [resolve(t) for t in args.tables]
+    tables = [lcae_parse.read_table_file(t) for t in table_paths]
     if args.keep_failures:
         os.makedirs(args.keep_failures, exist_ok=True)
 
@@ -257,7 +350,10 @@ def main(argv=None):
                     vpath = os.path.join(tmp, f"f{fi}-v{vi}.lcae")
                     with open(vpath, "wb") as f:
                         f.write(blob)
-                    items.append((label, blob, vpath, pool.submit(run_lcae, lcae, vpath)))
+                    fut_i = pool.submit(run_lcae, lcae, vpath) if args.mode != "decode" else None
+                    fut_d = (pool.submit(run_decoder, lcae, vpath, table_paths)
+                             if args.mode != "inspect" else None)
+                    items.append((label, blob, vpath, (fut_i, fut_d)))
                 p, f_ = check_batch(items, path, args, tables, by_category)
                 passed += p
                 failed += f_
@@ -282,20 +378,29 @@ def batched(it, n):
 def check_batch(items, path, args, tables, by_category):
     passed = failed = 0
     for label, blob, vpath, fut in items:
-        rc, ref, err = fut.result()
-        mine = lcae_parse.Parser(blob, vpath, scope=args.scope,
-                                 table_sets=tables).parse().to_json()
-        diffs = compare(ref, rc, mine, args.compare_warnings)
+        fut_i, fut_d = fut
+        diffs = []
+        if fut_i is not None:
+            rc, ref, err = fut_i.result()
+            mine = lcae_parse.Parser(blob, vpath, scope=args.scope,
+                                     table_sets=tables).parse().to_json()
+            diffs += compare(ref, rc, mine, args.compare_warnings)
+        if fut_d is not None:
+            res = lcae_parse.Parser(blob, vpath, scope="full", table_sets=tables,
+                                    decode=True).parse()
+            diffs += [(("decode." + c) if c == "error.offset" else c, a, b)
+                      for c, a, b in compare_decode(fut_d.result(), res)]
         os.unlink(vpath)
         if args.ignore_offsets:
             for cat, a, b in diffs:
-                if cat == "error.offset":
+                if cat.endswith("error.offset"):
                     print(f"OFFSET {path} [{label}] {cat}: lcae={short(a)} parser={short(b)}")
-            diffs = [d for d in diffs if d[0] != "error.offset"]
+            diffs = [d for d in diffs if not d[0].endswith("error.offset")]
         if diffs:
             failed += 1
             for cat, a, b in diffs:
-                base = cat.split("[")[0].split(".")[0] if cat != "error.offset" else cat
+                base = cat.split("[")[0] if cat.endswith("error.offset") else \
+                    ".".join(cat.split("[")[0].split(".")[:2 if cat.startswith("decode.") else 1])
                 by_category[base] = by_category.get(base, 0) + 1
                 print(f"DIFF {path} [{label}] {cat}: lcae={short(a)} parser={short(b)}",
                       flush=True)

@@ -14,6 +14,9 @@ Usage (from the repository root):
     python3 tools/lcae_parse.py FILE --tables T.lct  # resolve CREF (spec §12.5.2)
     python3 tools/lcae_parse.py FILE --decode        # also decode the latents (§12.6),
                                                      # check lHSH (§12.7)
+    python3 tools/lcae_parse.py [--tables T]... -o OUT.npy FILE
+        # the external-decoder contract of §13.4, e.g.
+        # lcae check samples/conformance --decoder "$(which python3) $PWD/tools/lcae_parse.py"
 
 What is checked
   * signature (§3), with the damage named (7-bit channel, DOS-to-Unix, Unix-to-DOS);
@@ -32,6 +35,30 @@ What is checked
     but their payloads and their per-latent order are not.
 
 Exit status as `lcae inspect` (§11.2): 0 valid, 2 error, 3 file cannot be read.
+
+Readings where the spec is silent or ambiguous (each is listed, with its clause, in the
+report that came with this file; `tools/differential_parse.py` shows where the library
+reads them otherwise):
+  * offsets: `truncated` inside a payload or CRC at the payload (chunk + 8); crcMismatch
+    at the chunk; badChunkLength at the chunk (the length field), HEAD's included;
+    a product limit (width x height, sum of C x H x W) at its last factor; a chapter-12
+    order error at the chunk out of place, missingChunk at LEND (or at the chunk that
+    needs the missing one); badPayload for a word-count sum at the word_count field, for
+    an entropy error at the substream's first word; errors inside a deflated table body
+    at the CTAB data;
+  * HEAD is checked strictly in table order (§7.1), the limits of §7.1.1 with the
+    declared level when that is valid (the reader's own limits otherwise);
+  * format_version is given once HEAD's two version fields are read, even if a later
+    HEAD field (or the major version itself) is refused; header only for a valid HEAD;
+  * chapter-12 order is checked chunk by chunk in file order (§6.1, §9, §13.1); an
+    ACTV/LATP before the chunk it must follow is badChunkOrder if that chunk comes
+    later, missingChunk if it never does (a look-ahead over the chunk layout);
+  * a known ancillary chunk: a wrong fixed length is an error (§6.1 rule 3), a bad
+    latent_index or a malformed tEXT a warning (§5.4); a tEXT under 2 bytes is warned
+    as badChunkLength; a second lHSH for a latent is badChunkOrder;
+  * entropy errors inside ACTV and LATP are badPayload (§12.5.3; Table 9-1 for LATP);
+    frequency errors in tables are badTable (Table 12-1), not badModel (§10.2);
+  * Σ T_k ≤ max_tables is checked per table body.
 """
 
 import argparse
@@ -809,8 +836,7 @@ class Parser:
                 raise LcaeError("badChunkOrder", c.offset,
                                 f"a second ACTV for latent {lat.index} (spec §12.5)")
             if lat.table_chunk is None:
-                raise LcaeError("badChunkOrder", c.offset,
-                                f"ACTV of latent {lat.index} before its CTAB or CREF (spec §12.5)")
+                self._order_or_missing(c, lat, (b"CTAB", b"CREF"), "its CTAB or CREF")
             lat.actv_seen = True
             self._actv(c, p, base, lat)
         elif t == b"LATP":
@@ -818,10 +844,30 @@ class Parser:
                 raise LcaeError("badChunkOrder", c.offset,
                                 f"a second LATP for latent {lat.index} (spec §12.5)")
             if not lat.actv_seen:
-                raise LcaeError("badChunkOrder", c.offset,
-                                f"LATP of latent {lat.index} before its ACTV (spec §12.5)")
+                self._order_or_missing(c, lat, (b"ACTV",), "its ACTV")
             lat.latp_seen = True
             self._latp(c, p, base, lat)
+
+    def _order_or_missing(self, c, lat, types, what):
+        """A chunk of latent i comes before the one it must follow (§12.5): "a missing one
+        is missingChunk; ... another order is badChunkOrder". Which of the two it is
+        depends on whether the chunk it must follow comes later, so look ahead through the
+        rest of the chunk layout (lengths, types and latent_index bytes only)."""
+        d, pos = self.data, c.offset + 12 + c.length
+        while pos + 8 <= len(d):
+            n = u32(d, pos)
+            t = d[pos + 4:pos + 8]
+            if n > MAX_CHUNK_LENGTH or pos + 12 + n > len(d):
+                break
+            if t in types and n >= 1 and d[pos + 8] == lat.index:
+                raise LcaeError("badChunkOrder", c.offset,
+                                f"{type_name(c.type)} of latent {lat.index} before {what}, which "
+                                f"comes later at {pos} (spec §12.5)")
+            if t == b"LEND":
+                break
+            pos += 12 + n
+        raise LcaeError("missingChunk", c.offset,
+                        f"{type_name(c.type)} of latent {lat.index} without {what} (spec §12.5)")
 
     def _check_tables_match(self, tables, lat, offset):
         if tables.precision != self.head["precision"]:
@@ -1117,6 +1163,44 @@ def print_text(res, verbose):
         out("  valid")
 
 
+def write_npy(path, values, shape):
+    dims = ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "")
+    header = "{'descr': '<i4', 'fortran_order': False, 'shape': (%s), }" % dims
+    pad = 64 - (10 + len(header) + 1) % 64
+    header = header + " " * (pad % 64) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin-1"))
+        f.write(struct.pack(f"<{len(values)}i", *values))
+
+
+def decoder_contract(args):
+    """§13.4: `CMD [--tables T]... -o OUT.npy STREAM`."""
+    try:
+        table_sets = [read_table_file(t) for t in args.tables]
+        with open(args.file, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        print(f"error: ioError at byte 0: {e}", file=sys.stderr)
+        return 3
+    except LcaeError as e:
+        print(f"error: {e.code} at byte {e.offset}: table file: {e.message}", file=sys.stderr)
+        return 2
+    res = Parser(data, args.file, scope="full", table_sets=table_sets, decode=True).parse()
+    if res.error:
+        print(f"error: {res.error.code} at byte {res.error.offset}: {res.error.message}",
+              file=sys.stderr)
+        return 2
+    ints = [lat for lat in res.latents if lat.kind == 1]
+    if not ints:
+        print("the stream is valid and holds no integer latent; nothing written",
+              file=sys.stderr)
+        return 0
+    lat = ints[0]
+    write_npy(args.output, lat.values, (lat.channels, lat.height, lat.width))
+    print(f"{lat.channels} x {lat.height} x {lat.width} values", file=sys.stderr)
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Independent .lcae parser (spec/lcae.md).")
     ap.add_argument("file")
@@ -1128,7 +1212,13 @@ def main(argv=None):
                     help="table file (§12.2.1) a CREF may name (repeatable)")
     ap.add_argument("--decode", action="store_true",
                     help="decode the integer latents (§12.6) and check lHSH (§12.7)")
+    ap.add_argument("-o", "--output", metavar="OUT.npy",
+                    help="decode (implies --decode) and write the first integer latent as a "
+                         "NumPy int32 (C, H, W) array; errors go to standard error as "
+                         "`error: CODE at byte N: ...` (the external-decoder contract, §13.4)")
     args = ap.parse_args(argv)
+    if args.output:
+        return decoder_contract(args)
     table_sets = []
     for tpath in args.tables:
         try:
