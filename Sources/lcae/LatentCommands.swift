@@ -111,7 +111,10 @@ struct DecodeLatentsCommand: ParsableCommand {
             let container = try ContainerReader().read(contentsOf: stream)
             let available = try tables.map { try TableFile.read(contentsOf: $0) }
             let decoded = try LatentDecoder(threads: threads, available: available).decode(container)
-            guard let first = decoded.first else { throw ValidationError("the stream holds no integer latent") }
+            guard let first = decoded.first else {
+                print("the stream is valid and holds no integer latent; nothing written")
+                return
+            }
             try first.tensor.npy.write(to: output)
             print("\(first.tensor.channels) x \(first.tensor.height) x \(first.tensor.width) values, tables \(first.placement == .inBand ? "in-band" : "referenced")"
                   + (first.hashChecked ? ", latent hash verified" : ", no latent hash in the stream"))

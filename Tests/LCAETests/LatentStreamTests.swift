@@ -87,10 +87,16 @@ struct LatentStreamTests {
             payload[0] = 3
             chunks[i] = Chunk(type: .activation, payload: payload)
         }) == .badField)
-        // A second hash chunk.
+        // Hash chunks are ancillary (spec §5.4): a second one, or a malformed one, is skipped.
         #expect(try Self.code(Self.edited(.inBand) { chunks in
             chunks.insert(chunks[index(.latentHash)(&chunks)], at: 1)
-        }) == .badChunkOrder)
+        }) == nil)
+        let short = try Self.edited(.inBand) { chunks in
+            let i = index(.latentHash)(&chunks)
+            chunks[i] = Chunk(type: .latentHash, payload: Array(chunks[i].payload.dropLast()))
+        }
+        #expect(ContainerReader().scan(short).warnings.map(\.code) == [.badChunkLength])
+        #expect(try Self.decode(short).first?.hashChecked == false)
     }
 
     @Test("payload, table, compression and hash damage behind valid CRCs have their codes")

@@ -157,8 +157,9 @@ public struct ConformanceRun: Sendable {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("lcae-check-\(UUID().uuidString).npy").path
         defer { try? FileManager.default.removeItem(atPath: output) }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst()) + sheet.tables.flatMap { ["--tables", directory + "/" + $0] } + ["-o", output, streamPath]
+        // Through env, so that a command name is looked up on PATH as a shell would.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = command + sheet.tables.flatMap { ["--tables", directory + "/" + $0] } + ["-o", output, streamPath]
         let stderr = Pipe()
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice

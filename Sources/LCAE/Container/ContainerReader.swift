@@ -134,7 +134,14 @@ public struct ContainerReader: Sendable {
                     throw ContainerError(.badChunkOrder, at: chunkAt, "a second \(type) chunk (spec §6)")
                 }
                 if let fixed = rule.fixedLength, fixed != length {
-                    throw ContainerError(.badChunkLength, at: chunkAt, "\(type) payload must be \(fixed) bytes, not \(length) (spec §6)")
+                    let error = ContainerError(.badChunkLength, at: chunkAt, "\(type) payload must be \(fixed) bytes, not \(length) (spec §6.1)")
+                    // A malformed known ancillary chunk is reported, never fatal (spec §5.4).
+                    guard type.isCritical else {
+                        scan.warnings.append(error)
+                        seen.insert(type)
+                        continue
+                    }
+                    throw error
                 }
             }
             seen.insert(type)

@@ -123,8 +123,9 @@ extension Header {
     ) throws(ContainerError) -> Header {
         // The version comes first and is checked first: a later major version may lay HEAD out differently.
         let majorAt = r.offset
+        let chunkAt = majorAt - 8
         guard payloadSize >= 4 else {
-            throw ContainerError(.badChunkLength, at: majorAt, "HEAD payload is \(payloadSize) bytes, at least \(fixedSize) required (spec §7.1)")
+            throw ContainerError(.badChunkLength, at: chunkAt, "HEAD payload is \(payloadSize) bytes, at least \(fixedSize) required (spec §7.1)")
         }
         let major = try r.u16("major_version")
         let minor = try r.u16("minor_version")
@@ -134,7 +135,7 @@ extension Header {
                 "format version \(major).\(minor); this reader decodes major version \(FormatVersion.current.major) (spec §4)")
         }
         guard payloadSize >= fixedSize else {
-            throw ContainerError(.badChunkLength, at: majorAt, "HEAD payload is \(payloadSize) bytes, at least \(fixedSize) required (spec §7.1)")
+            throw ContainerError(.badChunkLength, at: chunkAt, "HEAD payload is \(payloadSize) bytes, at least \(fixedSize) required (spec §7.1)")
         }
         let widthAt = r.offset
         let width = Int(try r.u32("width"))
@@ -190,7 +191,7 @@ extension Header {
         }
         let expected = fixedSize + latentCount * latentEntrySize
         guard payloadSize == expected else {
-            throw ContainerError(.badChunkLength, at: majorAt, "HEAD payload is \(payloadSize) bytes; \(latentCount) latents need exactly \(expected) (spec §7.1)")
+            throw ContainerError(.badChunkLength, at: chunkAt, "HEAD payload is \(payloadSize) bytes; \(latentCount) latents need exactly \(expected) (spec §7.1)")
         }
 
         // Image fields (spec §7.1.1), checked against the level before anything is sized from them.
@@ -231,8 +232,8 @@ extension Header {
             let channels = Int(try r.u16("latent[\(index)].channels"))
             let h = Int(try r.u32("latent[\(index)].height"))
             let w = Int(try r.u32("latent[\(index)].width"))
-            guard channels >= 1, h >= 1, w >= 1 else {
-                throw ContainerError(.badField, at: channelsAt, "latent \(index) has an empty dimension (spec §7.1.4)")
+            for (value, at, name) in [(channels, channelsAt, "channels"), (h, channelsAt + 2, "height"), (w, channelsAt + 6, "width")] where value == 0 {
+                throw ContainerError(.badField, at: at, "latent \(index) has \(name) 0 (spec §7.1.4)")
             }
             guard channels <= limits.maxChannels else {
                 throw ContainerError(.limitExceeded, at: channelsAt, "latent \(index) has \(channels) channels, above \(limits.maxChannels) (level \(level), spec §8)")

@@ -174,11 +174,13 @@ public struct RansPayload: Equatable, Sendable {
                 }
                 table.append((v, w))
             }
+            // A wrong total is reported at the field that completes the sum: the last entry's.
+            let lastEntry = 5 + 8 * (count - 1)
             guard values == expectedValues else {
-                throw EntropyError(.badPayload, at: 5, "substreams hold \(values) values, \(expectedValues) expected (spec §10.6)")
+                throw EntropyError(.badPayload, at: lastEntry, "substreams hold \(values) values, \(expectedValues) expected (spec §10.6)")
             }
             guard words == reader.remaining / 4, reader.remaining % 4 == 0 else {
-                throw EntropyError(.badPayload, at: reader.offset, "the table declares \(words) words; \(reader.remaining) bytes follow (spec §10.6)")
+                throw EntropyError(.badPayload, at: lastEntry + 4, "the table declares \(words) words; \(reader.remaining) bytes follow (spec §10.6)")
             }
             var substreams: [Substream] = []
             for entry in table {

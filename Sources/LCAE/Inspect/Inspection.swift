@@ -20,6 +20,13 @@ public struct Inspection: Sendable {
 
     public var isValid: Bool { scan.error == nil }
 
+    /// "major.minor" as HEAD's first fields say, also when a later HEAD field is refused (spec §4).
+    public var formatVersion: String? {
+        let value = { (name: String) in scan.headerFields.first { $0.name == name }?.value }
+        guard let major = value("major_version"), let minor = value("minor_version") else { return nil }
+        return "\(major).\(minor)"
+    }
+
     /// The fields of one chunk with their file offsets: framing, then payload fields.
     public func fields(of record: ChunkRecord) -> [Field] {
         var fields = [Field(name: "length", offset: record.offset, size: 4, value: String(record.length)),
@@ -99,7 +106,7 @@ public struct Inspection: Sendable {
             ("schema", .string(Inspection.schema)),
             ("file", .string(path)),
             ("file_size", .int(fileSize)),
-            ("format_version", scan.header.map { .string($0.version.description) } ?? .null),
+            ("format_version", formatVersion.map { .string($0) } ?? .null),
             ("valid", .bool(isValid)),
             ("chunks", .array(chunks)),
             ("header", scan.header.map(Inspection.json) ?? .null),
@@ -138,7 +145,7 @@ public struct Inspection: Sendable {
     // MARK: Text
 
     public func text(verbose: Bool) -> String {
-        var lines = ["\(path): \(fileSize) bytes" + (scan.header.map { ", LCAE format \($0.version)" } ?? "")]
+        var lines = ["\(path): \(fileSize) bytes" + (formatVersion.map { ", LCAE format \($0)" } ?? "")]
         if !scan.chunks.isEmpty {
             lines.append("  offset     length  type  critical  crc")
             for record in scan.chunks {

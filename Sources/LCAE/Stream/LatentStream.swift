@@ -97,23 +97,22 @@ public struct LatentDecoder: Sendable {
         for (chunk, offset) in zip(container.chunks, offsets) {
             let types: [ChunkType] = [.tables, .tableReference, .activation, .latentPayload, .latentHash]
             guard types.contains(chunk.type) else { continue }
-            guard let index = chunk.payload.first.map(Int.init) else {
+            let index = chunk.payload.first.map(Int.init)
+            let names = index.map { $0 < header.latents.count && header.latents[$0].kind == .integer } ?? false
+            if chunk.type == .latentHash {
+                // Ancillary: a malformed or repeated hash is skipped, never fatal (spec §5.4, §12.7).
+                if let index, names, chunk.payload.count == 33, hashes[index] == nil {
+                    hashes[index] = (Array(chunk.payload.dropFirst()), offset)
+                }
+                continue
+            }
+            guard let index else {
                 throw ContainerError(.badChunkLength, at: offset, "\(chunk.type) has no latent_index (spec §12.5)")
             }
-            guard index < header.latents.count, header.latents[index].kind == .integer else {
+            guard names else {
                 throw ContainerError(.badField, at: offset + 8, "\(chunk.type) names latent \(index), which is not an integer latent of HEAD (spec §12.5)")
             }
-            if chunk.type == .latentHash {
-                guard chunk.payload.count == 33 else {
-                    throw ContainerError(.badChunkLength, at: offset, "lHSH payload must be 33 bytes (spec §12.7)")
-                }
-                guard hashes[index] == nil else {
-                    throw ContainerError(.badChunkOrder, at: offset, "a second lHSH for latent \(index) (spec §12.5)")
-                }
-                hashes[index] = (Array(chunk.payload.dropFirst()), offset)
-            } else {
-                groups[index, default: []].append((chunk, offset))
-            }
+            groups[index, default: []].append((chunk, offset))
         }
         // Continuous latents are coded by REC chunks, which this version does not define yet: a
         // stream declaring one cannot carry the chunks that code it (spec §7.1.4).
