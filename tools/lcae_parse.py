@@ -23,42 +23,45 @@ What is checked
   * the chunk loop of §5.1 step by step (lengths, type codes, level limits of §8,
     CRC of §5.3), criticality (§5.4), order rules (§6.1);
   * HEAD (§7.1, every field, in table order), LEND (§7.2), tEXT (§7.3, warnings);
-  * scope "full" (the default) adds chapter 12: latent_index of CTAB/CREF/ACTV/LATP
-    and lHSH, the per-latent order of §12.5, CTAB compression/body_size/inflation
+  * scope "full" (the default) adds chapter 12 (the second pass of §9): latent_index of
+    CTAB/CREF/ACTV/LATP, the per-latent order of §12.5, CTAB compression/body_size/inflation
     (§12.5.1) and the whole table body (§12.2), the rANS payload layout of §10.6 for
     ACTV and LATP, the activation bits (§12.4, decoded when the tables are known, to
-    get LATP's value count), and missingChunk at LEND.
+    get LATP's value count).
   * --decode adds the decoding of every integer latent (§12.6) with its end checks
     (§10.5.3) and the comparison with lHSH (§12.7).
   * scope "container" stops at chapters 3-9: the chapter-12 chunk types are known
     (Table 6-1: their criticality and the fixed lengths of CREF and lHSH are checked)
-    but their payloads and their per-latent order are not.
+    but their payloads and their per-latent order are not: this is what `lcae inspect`
+    checks (§11.1).
 
 Exit status as `lcae inspect` (§11.2): 0 valid, 2 error, 3 file cannot be read.
 
-Readings where the spec is silent or ambiguous (each is listed, with its clause, in the
-report that came with this file; `tools/differential_parse.py` shows where the library
-reads them otherwise):
-  * offsets: `truncated` inside a payload or CRC at the payload (chunk + 8); crcMismatch
-    at the chunk; badChunkLength at the chunk (the length field), HEAD's included;
-    a product limit (width x height, sum of C x H x W) at its last factor; a chapter-12
-    order error at the chunk out of place, missingChunk at LEND (or at the chunk that
-    needs the missing one); badPayload for a word-count sum at the word_count field, for
-    an entropy error at the substream's first word; errors inside a deflated table body
-    at the CTAB data;
-  * HEAD is checked strictly in table order (§7.1), the limits of §7.1.1 with the
-    declared level when that is valid (the reader's own limits otherwise);
-  * format_version is given once HEAD's two version fields are read, even if a later
-    HEAD field (or the major version itself) is refused; header only for a valid HEAD;
-  * chapter-12 order is checked chunk by chunk in file order (§6.1, §9, §13.1); an
-    ACTV/LATP before the chunk it must follow is badChunkOrder if that chunk comes
-    later, missingChunk if it never does (a look-ahead over the chunk layout);
-  * a known ancillary chunk: a wrong fixed length is an error (§6.1 rule 3), a bad
-    latent_index or a malformed tEXT a warning (§5.4); a tEXT under 2 bytes is warned
-    as badChunkLength; a second lHSH for a latent is badChunkOrder;
-  * entropy errors inside ACTV and LATP are badPayload (§12.5.3; Table 9-1 for LATP);
-    frequency errors in tables are badTable (Table 12-1), not badModel (§10.2);
-  * Σ T_k ≤ max_tables is checked per table body.
+Order of checks (§9): a first pass walks the container (signature, chunks as §5.1, HEAD
+in the order of §7.1, the order rules of §6.1, LEND, trailing data); only then, with scope
+"full", a second pass takes the integer latents in HEAD order (chapter 12). Offsets follow
+§9 "Offsets". lHSH is ancillary: a wrong length, a latent_index that names no integer
+latent or a second lHSH for a latent is a warning and the chunk is ignored (§5.4, §12.5).
+
+Readings where the spec is still silent or ambiguous (listed in the report that came with
+this file; `tools/differential_parse.py` shows where the library reads them otherwise):
+  * the second pass first checks the latent_index byte of every CTAB/CREF/ACTV/LATP in
+    file order (badChunkLength for an empty one, badField for an index that names no
+    integer latent), then the latents one by one;
+  * CTAB and CREF count as one "type" in §12.5's missingChunk/badChunkOrder rule (both
+    present is "a second one": badChunkOrder);
+  * a continuous latent (kind 2) is missingChunk at HEAD in the second pass (§7.1.4: its
+    chunks are not defined by version 1.0);
+  * HEAD: the coder rule of step 5 (an integer latent with coder none) at the kind field;
+  * a CTAB payload shorter than its 6-byte header is badChunkLength at the chunk;
+  * a table body's precision / channel_count not matching HEAD: at the body's precision /
+    channel_count field (CTAB stored as is), the CTAB data (deflated), CREF's sha256;
+  * the entropy-error offset when a substream cannot start (top word 0, too few words for
+    its lanes): no word taken, so the end of the substream's words;
+  * hashMismatch at lHSH's sha256 field; modelMismatch at CREF's sha256 field;
+  * warnings: a second lHSH is warned as badChunkOrder, a bad latent_index as badField, a
+    wrong lHSH length or a tEXT under 2 bytes as badChunkLength;
+  * Σ T_k ≤ max_tables is checked per table body ("over the body").
 """
 
 import argparse
@@ -107,9 +110,10 @@ class LcaeError(Exception):
 class EntropyError(Exception):
     """An entropy-layer error (Table 10-2), raised inside a coded sequence."""
 
-    def __init__(self, code, message):
+    def __init__(self, code, message, left=0):
         super().__init__(message)
         self.code, self.message = code, message
+        self.left = left            # words of the substream not yet taken (§9 offsets)
 
 
 def u16(b, o):
@@ -248,7 +252,7 @@ def parse_table_body(body, limits, where):
             cum = [0]
             for s, f in enumerate(freqs):
                 if f < 1:
-                    raise LcaeError("badTable", where(off + 4 * s),
+                    raise LcaeError("badTable", where(off),
                                     f"channel {k}, context {ctx}: frequency of symbol {s} "
                                     f"is 0 (spec §12.2, §10.2)")
                 cum.append(cum[-1] + f)
@@ -366,7 +370,8 @@ class LaneDecoder:
                 x = 0
             else:
                 if self.stack[-1] == 0:
-                    raise EntropyError("badCompressedData", "the top word is 0 (spec §10.3.3)")
+                    raise EntropyError("badCompressedData", "the top word is 0 (spec §10.3.3)",
+                                       len(self.stack) - 1)     # the top word, taken
                 x = self.stack.pop()
                 while x < 2 ** 32 and self.stack:
                     x = (x << 32) | self.stack.pop()
@@ -376,7 +381,7 @@ class LaneDecoder:
             if len(self.stack) < 2 * lanes:
                 raise EntropyError("badPayload",
                                    f"{len(self.stack)} words, {lanes} lanes need at least "
-                                   f"{2 * lanes} (spec §10.5.2)")
+                                   f"{2 * lanes} (spec §10.5.2)", 0)   # at the first word
             self.x = []
             for _ in range(lanes):
                 hi = self.stack.pop()
@@ -412,7 +417,8 @@ class LaneDecoder:
             return offset + s
         k = self.raw(lane, 6)
         if k > 33:
-            raise EntropyError("badEscape", f"escape length {k} > 33 (spec §10.4)")
+            raise EntropyError("badEscape", f"escape length {k} > 33 (spec §10.4)",
+                              len(self.stack))
         u, shift, left = 0, 0, k
         while left > 0:
             b = 8 if left > 8 else left
@@ -423,14 +429,15 @@ class LaneDecoder:
         h = offset + e
         v = h + (z >> 1) if z % 2 == 0 else offset - 1 - (z >> 1)
         if not INT32_MIN <= v <= INT32_MAX:
-            raise EntropyError("badEscape", f"escaped value {v} is outside Int32 (spec §10.4)")
+            raise EntropyError("badEscape", f"escaped value {v} is outside Int32 (spec §10.4)",
+                              len(self.stack))
         return v
 
     def end_check(self):
         if self.stack or any(x != self.initial for x in self.x):
             raise EntropyError("desynchronised",
                                f"{len(self.stack)} words left, lane states "
-                               f"{[hex(x) for x in self.x]} (spec §10.5.3)")
+                               f"{[hex(x) for x in self.x]} (spec §10.5.3)", len(self.stack))
 
 
 # ---------------------------------------------------------------------------
@@ -478,6 +485,9 @@ class Parser:
         self.head = None            # raw HEAD values once valid
         self.latents = []
         self.notes = []             # things the parser could not check
+        self.ch12 = []              # (chunk, payload, base) of CTAB/CREF/ACTV/LATP, file order
+        self.head_offset = None
+        self.lhsh = []              # (chunk, payload, base) of lHSH chunks of length 33
 
     # -- driver -------------------------------------------------------------
 
@@ -512,12 +522,12 @@ class Parser:
                 raise LcaeError("badChunkLength", pos,
                                 f"chunk length {length} is above 2^31 - 1 (spec §5.1)")
             if n - pos < 8:
-                raise LcaeError("truncated", pos + 4,
-                                "the file ends inside a chunk's type field (spec §5.1)")
+                raise LcaeError("truncated", pos,
+                                "the file ends inside a chunk's type field (spec §5.1, §9)")
             ctype = d[pos + 4:pos + 8]
             for i, byte in enumerate(ctype):
                 if not is_letter(byte):
-                    raise LcaeError("badChunkType", pos + 4,
+                    raise LcaeError("badChunkType", pos,
                                     f"type byte {i} is 0x{byte:02x}, not an ASCII letter: "
                                     f"the reader has lost synchronisation (spec §5.2)")
             mp = self.limits["max_payload_bytes"]
@@ -527,7 +537,7 @@ class Parser:
                                 f"({payload_sum} before it) exceeds max_payload_bytes = {mp} "
                                 f"(spec §5.1, §8)")
             if n - (pos + 8) < length + 4:
-                raise LcaeError("truncated", pos + 8,
+                raise LcaeError("truncated", pos,
                                 f"the file ends inside the {type_name(ctype)} chunk at {pos} "
                                 f"({length} payload bytes + CRC declared, {n - pos - 8} left) "
                                 f"(spec §5.1)")
@@ -541,7 +551,7 @@ class Parser:
             count += 1
             payload_sum += length
             if stored != computed:
-                raise LcaeError("crcMismatch", pos,
+                raise LcaeError("crcMismatch", pos + 8 + length,
                                 f"{type_name(ctype)} chunk CRC is 0x{stored:08x}, computed "
                                 f"0x{computed:08x} (spec §5.3)")
             try:
@@ -553,7 +563,10 @@ class Parser:
                 if pos != n:
                     raise LcaeError("trailingData", pos,
                                     f"{n - pos} bytes after LEND (spec §6.1)")
-                return
+                break
+        # Second pass (§9): chapter 12, latent by latent in HEAD order.
+        if self.scope == "full":
+            self._second_pass()
 
     def _signature(self):
         d = self.data
@@ -589,11 +602,15 @@ class Parser:
                             f"the first chunk is {type_name(t)}; HEAD must come first (spec §6.1)")
         if t == b"HEAD" and not first:
             raise LcaeError("badChunkOrder", c.offset, "a second HEAD chunk (spec §6.1)")
-        # §6.1 rule 3.
+        # §6.1 rule 3; a known ancillary chunk with another length is a warning, and
+        # the chunk is ignored (§5.4).
         if t in FIXED_LENGTHS and c.length != FIXED_LENGTHS[t]:
-            raise LcaeError("badChunkLength", c.offset,
-                            f"{type_name(t)} payload must be {FIXED_LENGTHS[t]} bytes, not "
-                            f"{c.length} (spec §6.1)")
+            msg = (f"{type_name(t)} payload must be {FIXED_LENGTHS[t]} bytes, not "
+                   f"{c.length} (spec §6.1)")
+            if not c.critical:
+                self._warn("badChunkLength", c.offset, msg + "; ignored (spec §5.4)")
+                return
+            raise LcaeError("badChunkLength", c.offset, msg)
         if not c.known:
             if c.critical:
                 raise LcaeError("unsupportedCritical", c.offset,
@@ -606,32 +623,31 @@ class Parser:
             self._lend(c)
         elif t == b"tEXT":
             self._text(c, payload, base)
-        elif self.scope == "full":
-            if t == b"lHSH":
-                self._lhsh(c, payload, base)
-            else:
-                self._latent_chunk(c, payload, base)
+        elif t == b"lHSH":
+            self.lhsh.append((c, payload, base))    # its latent_index: second pass (§12.5)
+        else:
+            # CTAB, CREF, ACTV, LATP: checked in the second pass (§9, §12.5).
+            self.ch12.append((c, payload, base))
 
     def _head(self, c, p, base):
         L = len(p)
-        if L < 2:
+        self.head_offset = c.offset
+        # §7.1 step 1.
+        if L < 4:
+            if L >= 2:
+                c.field("major_version", base, 2, u16(p, 0))
             raise LcaeError("badChunkLength", c.offset,
-                            f"HEAD payload of {L} bytes has no major_version (spec §7.1)")
+                            f"HEAD payload of {L} bytes has no version fields (spec §7.1)")
         major = u16(p, 0)
         c.field("major_version", base, 2, major)
-        if L >= 4:
-            self.format_version = f"{major}.{u16(p, 2)}"
+        self.format_version = f"{major}.{u16(p, 2)}"
         if major != 1:
             raise LcaeError("unsupportedVersion", base,
                             f"major_version {major}: this reader reads version 1 (spec §4)")
-        if L < 20:
+        if L < 52:
             raise LcaeError("badChunkLength", c.offset,
                             f"HEAD payload of {L} bytes is shorter than 52 (spec §7.1)")
         lc = p[19]
-        if L != 52 + 12 * lc:
-            raise LcaeError("badChunkLength", c.offset,
-                            f"HEAD payload must be 52 + 12 x {lc} = {52 + 12 * lc} bytes, "
-                            f"not {L} (spec §7.1)")
         minor, width, height = u16(p, 2), u32(p, 4), u32(p, 8)
         bit_depth, cf, profile, level, coder, precision, flags = p[12:19]
         sha = bytes(p[20:52])
@@ -641,7 +657,7 @@ class Parser:
                  ("level", 15, 1, level), ("coder", 16, 1, CODERS.get(coder, coder)),
                  ("precision", 17, 1, precision), ("flags", 18, 1, flags),
                  ("latent_count", 19, 1, lc), ("model_sha256", 20, 32, sha.hex())]
-        for i in range(lc):
+        for i in range(min(lc, (L - 52) // 12)):
             o = 52 + 12 * i
             names += [(f"latent[{i}].kind", o, 2, KINDS.get(u16(p, o), u16(p, o))),
                       (f"latent[{i}].channels", o + 2, 2, u16(p, o + 2)),
@@ -653,34 +669,8 @@ class Parser:
         def bad(o, msg, code="badField"):
             raise LcaeError(code, base + o, msg)
 
-        # Limits of §5.1: the reader's, intersected with the declared level's when the
-        # level is valid (it comes after the image fields in table order).
-        lim = effective_limits(self.reader_limits, level) if level in LEVELS else self.reader_limits
         model_bound = flags & 1
-        # Checked field by field, in table order (§7.1).
-        if cf == 0:
-            if width != 0:
-                bad(4, f"width {width}: colour_format none needs width 0 (spec §7.1.1)")
-            if height != 0:
-                bad(8, f"height {height}: colour_format none needs height 0 (spec §7.1.1)")
-            if bit_depth != 0:
-                bad(12, f"bit_depth {bit_depth}: colour_format none needs bit_depth 0 (spec §7.1.1)")
-        else:
-            if width < 1:
-                bad(4, "width 0 with an image (spec §7.1.1)")
-            if width > lim["max_width"]:
-                bad(4, f"width {width} exceeds max_width {lim['max_width']} (spec §7.1.1, §8)",
-                    "limitExceeded")
-            if height < 1:
-                bad(8, "height 0 with an image (spec §7.1.1)")
-            if height > lim["max_height"]:
-                bad(8, f"height {height} exceeds max_height {lim['max_height']} (spec §7.1.1, §8)",
-                    "limitExceeded")
-            if width * height > lim["max_pixels"]:
-                bad(8, f"width x height = {width * height} exceeds max_pixels "
-                       f"{lim['max_pixels']} (spec §7.1.1, §8)", "limitExceeded")
-            if bit_depth not in (8, 16):
-                bad(12, f"bit_depth {bit_depth} is not 8 or 16 (spec §7.1.1)")
+        # §7.1 step 2: each field against its own rule, in this order.
         if cf not in COLOUR_FORMATS:
             bad(13, f"colour_format {cf} (spec Table 7-2)")
         if profile != 1:
@@ -695,13 +685,44 @@ class Parser:
             bad(17, f"precision {precision} is not in 12...24 (spec §7.1.2)")
         if flags & 0xFE:
             bad(18, f"flags 0x{flags:02x}: bits 1-7 must be 0 (spec Table 7-1)")
-        if cf != 0 and not model_bound:
-            bad(18, "an image needs model_bound: only a model turns latents into pixels "
-                    "(spec §7.1.1)")
         if lc > 4:
             bad(19, f"latent_count {lc} > 4 (spec Table 7-1)")
         if not model_bound and any(sha):
             bad(20, "model_sha256 must be zero when model_bound is clear (spec §7.1.3)")
+        # Step 3.
+        if L != 52 + 12 * lc:
+            raise LcaeError("badChunkLength", c.offset,
+                            f"HEAD payload must be 52 + 12 x {lc} = {52 + 12 * lc} bytes, "
+                            f"not {L} (spec §7.1)")
+        # Step 4: the image fields, §7.1.1, with the limits of §5.1 (the level is valid).
+        lim = effective_limits(self.reader_limits, level)
+        if cf == 0:
+            if width != 0:
+                bad(4, f"width {width}: colour_format none needs width 0 (spec §7.1.1)")
+            if height != 0:
+                bad(8, f"height {height}: colour_format none needs height 0 (spec §7.1.1)")
+            if bit_depth != 0:
+                bad(12, f"bit_depth {bit_depth}: colour_format none needs bit_depth 0 (spec §7.1.1)")
+        else:
+            if width < 1:
+                bad(4, "width 0 with an image (spec §7.1.1)")
+            if height < 1:
+                bad(8, "height 0 with an image (spec §7.1.1)")
+            if bit_depth not in (8, 16):
+                bad(12, f"bit_depth {bit_depth} is not 8 or 16 (spec §7.1.1)")
+            if not model_bound:
+                bad(18, "an image needs model_bound: only a model turns latents into pixels "
+                        "(spec §7.1.1)")
+            if width > lim["max_width"]:
+                bad(4, f"width {width} exceeds max_width {lim['max_width']} (spec §7.1.1, §8)",
+                    "limitExceeded")
+            if height > lim["max_height"]:
+                bad(8, f"height {height} exceeds max_height {lim['max_height']} (spec §7.1.1, §8)",
+                    "limitExceeded")
+            if width * height > lim["max_pixels"]:
+                bad(4, f"width x height = {width * height} exceeds max_pixels "
+                       f"{lim['max_pixels']} (spec §7.1.1, §8)", "limitExceeded")
+        # Step 5: each latent.
         total = 0
         latents = []
         for i in range(lc):
@@ -709,21 +730,21 @@ class Parser:
             kind, ch, h, w = u16(p, o), u16(p, o + 2), u32(p, o + 4), u32(p, o + 8)
             if kind not in KINDS:
                 bad(o, f"latent[{i}].kind {kind} (spec Table 7-3)")
-            if coder == 0 and kind == 1:
-                bad(o, f"latent[{i}] is an integer latent but coder is none (spec §7.1.2)")
             if ch < 1:
                 bad(o + 2, f"latent[{i}].channels is 0 (spec §7.1.4)")
-            if ch > lim["max_channels"]:
-                bad(o + 2, f"latent[{i}].channels {ch} exceeds max_channels "
-                           f"{lim['max_channels']} (spec §7.1.4, §8)", "limitExceeded")
             if h < 1:
                 bad(o + 4, f"latent[{i}].height is 0 (spec §7.1.4)")
             if w < 1:
                 bad(o + 8, f"latent[{i}].width is 0 (spec §7.1.4)")
+            if ch > lim["max_channels"]:
+                bad(o + 2, f"latent[{i}].channels {ch} exceeds max_channels "
+                           f"{lim['max_channels']} (spec §7.1.4, §8)", "limitExceeded")
             total += ch * h * w
             if total > lim["max_latent_values"]:
-                bad(o + 8, f"the latents hold {total} values, above max_latent_values "
+                bad(o + 2, f"the latents hold {total} values, above max_latent_values "
                            f"{lim['max_latent_values']} (spec §7.1.4, §8)", "limitExceeded")
+            if coder == 0 and kind == 1:
+                bad(o, f"latent[{i}] is an integer latent but coder is none (spec §7.1.2)")
             latents.append(Latent(i, kind, ch, h, w))
         # HEAD is valid.
         self.limits = lim
@@ -742,17 +763,8 @@ class Parser:
         }
 
     def _lend(self, c):
-        if self.scope != "full":
-            return
-        for lat in self.latents:
-            if lat.kind != 1:
-                continue
-            for have, what in ((lat.table_chunk, "CTAB or CREF"), (lat.actv_seen, "ACTV"),
-                               (lat.latp_seen, "LATP")):
-                if not have:
-                    raise LcaeError("missingChunk", c.offset,
-                                    f"integer latent {lat.index} has no {what} before LEND "
-                                    f"(spec §7.1.4, §12.5)")
+        """LEND ends the first pass (§9); chapter 12's presence checks are the second's."""
+        return
 
     def _text(self, c, p, base):
         c.details = {}
@@ -784,94 +796,75 @@ class Parser:
 
     # -- chapter 12 -----------------------------------------------------------
 
-    def _latent_of(self, c, p, base, ancillary=False):
-        """latent_index (§12.5): the index of a HEAD latent of kind 1."""
-        if len(p) < 1:
-            if ancillary:
-                self._warn("badChunkLength", c.offset, f"{type_name(c.type)} has no latent_index")
-                return None
-            raise LcaeError("badChunkLength", c.offset,
-                            f"{type_name(c.type)} payload is empty: no latent_index (spec §12.5)")
+    def _lhsh(self, c, p, base):
+        """lHSH (§12.5, §12.7), ancillary: malformed or repeated ones are warned and ignored
+        (§5.4); its length was checked by the caller."""
         i = p[0]
         c.field("latent_index", base, 1, i)
         c.details["latent_index"] = i
         if i >= len(self.latents) or self.latents[i].kind != 1:
-            msg = (f"latent_index {i} is not the index of an integer latent of HEAD "
-                   f"(spec §12.5)")
-            if ancillary:
-                self._warn("badField", base, msg)
-                return None
-            raise LcaeError("badField", base, msg)
-        return self.latents[i]
-
-    def _lhsh(self, c, p, base):
-        lat = self._latent_of(c, p, base, ancillary=True)
-        if lat is None:
+            self._warn("badField", base, f"lHSH latent_index {i} is not the index of an "
+                       f"integer latent of HEAD; ignored (spec §12.5)")
             return
+        lat = self.latents[i]
+        c.field("sha256", base + 1, 32, bytes(p[1:33]).hex())
+        c.details["sha256"] = bytes(p[1:33]).hex()
         if lat.hash is not None:
-            raise LcaeError("badChunkOrder", c.offset,
-                            f"a second lHSH for latent {lat.index} (spec §12.5, Table 6-1)")
+            self._warn("badChunkOrder", c.offset, f"a second lHSH for latent {i}; ignored, "
+                       f"the first one counts (spec §12.5)")
+            return
         lat.hash, lat.hash_offset = bytes(p[1:33]), base + 1
-        c.field("sha256", base + 1, 32, lat.hash.hex())
-        c.details["sha256"] = lat.hash.hex()
-        if self.decode and lat.values is not None:
-            self._compare_hash(lat)
 
-    def _latent_chunk(self, c, p, base):
-        t = c.type
-        lat = self._latent_of(c, p, base)
-        # Order (§12.5): CTAB or CREF, then ACTV, then LATP, once each.
-        if t in (b"CTAB", b"CREF"):
-            if lat.table_chunk is not None:
-                raise LcaeError("badChunkOrder", c.offset,
-                                f"a second table chunk ({type_name(t)} after {lat.table_chunk}) "
-                                f"for latent {lat.index} (spec §12.5)")
-            lat.table_chunk = type_name(t)
-            if t == b"CTAB":
-                self._ctab(c, p, base, lat)
+    def _second_pass(self):
+        """§9 second pass: chapter 12, latent by latent in HEAD order."""
+        # latent_index of every CTAB, CREF, ACTV, LATP (§12.5), in file order.
+        for c, p, base in self.ch12:
+            if len(p) < 1:
+                raise LcaeError("badChunkLength", c.offset,
+                                f"{type_name(c.type)} payload is empty: no latent_index "
+                                f"(spec §12.5)")
+            i = p[0]
+            c.field("latent_index", base, 1, i)
+            c.details["latent_index"] = i
+            if i >= len(self.latents) or self.latents[i].kind != 1:
+                raise LcaeError("badField", base,
+                                f"{type_name(c.type)} latent_index {i} is not the index of an "
+                                f"integer latent of HEAD (spec §12.5)")
+        for c, p, base in self.lhsh:
+            self._lhsh(c, p, base)
+        role = {b"CTAB": "T", b"CREF": "T", b"ACTV": "A", b"LATP": "L"}
+        for lat in self.latents:
+            if lat.kind == 2:
+                raise LcaeError("missingChunk", self.head_offset,
+                                f"latent {lat.index} is a continuous latent, whose chunks this "
+                                f"version does not define (spec §7.1.4)")
+            mine = [x for x in self.ch12 if x[1][0] == lat.index]
+            roles = [role[x[0].type] for x in mine]
+            if roles != ["T", "A", "L"]:
+                at = mine[0][0].offset if mine else self.head_offset
+                have = ", ".join(type_name(x[0].type) for x in mine) or "none"
+                if len(mine) < 3 and len(set(roles)) == len(roles):
+                    raise LcaeError("missingChunk", at,
+                                    f"integer latent {lat.index} has {have}; it needs CTAB or "
+                                    f"CREF, ACTV, LATP (spec §12.5)")
+                raise LcaeError("badChunkOrder", at,
+                                f"integer latent {lat.index} has {have}, in that order; it "
+                                f"needs CTAB or CREF, then ACTV, then LATP, once each "
+                                f"(spec §12.5)")
+            (tc, tp, tb), (ac, ap, ab), (lc, lp, lb) = mine
+            lat.table_chunk = type_name(tc.type)
+            if tc.type == b"CTAB":
+                self._ctab(tc, tp, tb, lat)
             else:
-                self._cref(c, p, base, lat)
-        elif t == b"ACTV":
-            if lat.actv_seen:
-                raise LcaeError("badChunkOrder", c.offset,
-                                f"a second ACTV for latent {lat.index} (spec §12.5)")
-            if lat.table_chunk is None:
-                self._order_or_missing(c, lat, (b"CTAB", b"CREF"), "its CTAB or CREF")
+                self._cref(tc, tp, tb, lat)
             lat.actv_seen = True
-            self._actv(c, p, base, lat)
-        elif t == b"LATP":
-            if lat.latp_seen:
-                raise LcaeError("badChunkOrder", c.offset,
-                                f"a second LATP for latent {lat.index} (spec §12.5)")
-            if not lat.actv_seen:
-                self._order_or_missing(c, lat, (b"ACTV",), "its ACTV")
+            self._actv(ac, ap, ab, lat)
             lat.latp_seen = True
-            self._latp(c, p, base, lat)
+            self._latp(lc, lp, lb, lat)
 
-    def _order_or_missing(self, c, lat, types, what):
-        """A chunk of latent i comes before the one it must follow (§12.5): "a missing one
-        is missingChunk; ... another order is badChunkOrder". Which of the two it is
-        depends on whether the chunk it must follow comes later, so look ahead through the
-        rest of the chunk layout (lengths, types and latent_index bytes only)."""
-        d, pos = self.data, c.offset + 12 + c.length
-        while pos + 8 <= len(d):
-            n = u32(d, pos)
-            t = d[pos + 4:pos + 8]
-            if n > MAX_CHUNK_LENGTH or pos + 12 + n > len(d):
-                break
-            if t in types and n >= 1 and d[pos + 8] == lat.index:
-                raise LcaeError("badChunkOrder", c.offset,
-                                f"{type_name(c.type)} of latent {lat.index} before {what}, which "
-                                f"comes later at {pos} (spec §12.5)")
-            if t == b"LEND":
-                break
-            pos += 12 + n
-        raise LcaeError("missingChunk", c.offset,
-                        f"{type_name(c.type)} of latent {lat.index} without {what} (spec §12.5)")
-
-    def _check_tables_match(self, tables, lat, offset):
+    def _check_tables_match(self, tables, lat, offset, p_offset=None):
         if tables.precision != self.head["precision"]:
-            raise LcaeError("badTable", offset,
+            raise LcaeError("badTable", offset if p_offset is None else p_offset,
                             f"table precision {tables.precision} is not HEAD's precision "
                             f"{self.head['precision']} (spec §12.5.1)")
         if tables.channel_count != lat.channels:
@@ -918,7 +911,10 @@ class Parser:
         c.details.update(body_valid=True, channel_count=tables.channel_count,
                          precision=tables.precision, measure=tables.measure,
                          body_sha256=tables.sha256)
-        self._check_tables_match(tables, lat, dbase)
+        if comp == 0:       # the body's own fields (§9 offsets)
+            self._check_tables_match(tables, lat, dbase, dbase + 2)
+        else:
+            self._check_tables_match(tables, lat, dbase)
         lat.tables, lat.table_sha256 = tables, tables.sha256
 
     def _inflate(self, data, size, offset):
@@ -983,7 +979,7 @@ class Parser:
                     index += 1
                 dec.end_check()
         except EntropyError as e:
-            raise LcaeError("badPayload", woff,
+            raise LcaeError("badPayload", woff + 4 * e.left,
                             f"ACTV substream {j}: {e.code}: {e.message} (spec §12.5.3)")
         lat.actv = bits
         c.details["active_channels"] = [k for k, b in enumerate(bits) if b]
@@ -1069,7 +1065,7 @@ class Parser:
                 # Table 9-1: badPayload is "a rANS payload that does not parse or does not
                 # decode to its end" (§10, §12.5); §12.5.3 says so for ACTV explicitly,
                 # §12.5.4 is silent for LATP.
-                raise LcaeError("badPayload", woff,
+                raise LcaeError("badPayload", woff + 4 * e.left,
                                 f"LATP substream {j}: {e.code}: {e.message} (spec §12.5.4)")
         lat.values = [v for k in range(C) for v in vals[k]]
 

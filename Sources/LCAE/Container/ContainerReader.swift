@@ -102,11 +102,15 @@ public struct ContainerReader: Sendable {
                 throw ContainerError(.badChunkLength, at: chunkAt, "chunk length \(declared) is above 2^31 - 1 (spec §5.1)")
             }
             let length = Int(declared)
+            // Errors about the chunk as a whole are reported at its first byte (spec §9).
+            guard reader.remaining >= 4 else {
+                throw ContainerError(.truncated, at: chunkAt, "the file ends inside a chunk's type (spec §5.1)")
+            }
             let typeBytes = try reader.bytes(4, "chunk type")
             let type = ChunkType(typeBytes[typeBytes.startIndex], typeBytes[typeBytes.startIndex + 1],
                                  typeBytes[typeBytes.startIndex + 2], typeBytes[typeBytes.startIndex + 3])
             guard type.isValid else {
-                throw ContainerError(.badChunkType, at: chunkAt + 4, "chunk type \(type) is not four ASCII letters (spec §5.2)")
+                throw ContainerError(.badChunkType, at: chunkAt, "chunk type \(type) is not four ASCII letters (spec §5.2)")
             }
             guard length <= effective.maxPayloadBytes, length <= effective.maxPayloadBytes - payloadTotal else {
                 throw ContainerError(.limitExceeded, at: chunkAt, "\(type) payload of \(length) bytes takes the stream above \(effective.maxPayloadBytes) payload bytes (spec §8)")
@@ -157,10 +161,14 @@ public struct ContainerReader: Sendable {
                 }
                 return
             case .text:
-                do {
-                    _ = try TextChunk.parse(payload, fileOffset: chunkAt + 8)
-                } catch {
-                    scan.warnings.append(error)
+                if length < 2 {
+                    scan.warnings.append(ContainerError(.badChunkLength, at: chunkAt, "tEXT needs at least 2 payload bytes (spec §6.1)"))
+                } else {
+                    do {
+                        _ = try TextChunk.parse(payload, fileOffset: chunkAt + 8)
+                    } catch {
+                        scan.warnings.append(error)
+                    }
                 }
             default:
                 if rule == nil && type.isCritical {

@@ -117,7 +117,7 @@ public struct LatentDecoder: Sendable {
         // Continuous latents are coded by REC chunks, which this version does not define yet: a
         // stream declaring one cannot carry the chunks that code it (spec §7.1.4).
         if let index = header.latents.firstIndex(where: { $0.kind == .continuous }) {
-            throw ContainerError(.missingChunk, at: Signature.bytes.count + 8 + Header.fixedSize + index * Header.latentEntrySize,
+            throw ContainerError(.missingChunk, at: Signature.bytes.count,
                                  "latent \(index) is continuous; the REC chunks that code it are not defined in this version (spec §7.1.4)")
         }
         var decoded: [Decoded] = []
@@ -131,12 +131,12 @@ public struct LatentDecoder: Sendable {
                 }
                 throw ContainerError(.badChunkOrder, at: at, "latent \(index) needs exactly CTAB or CREF, then ACTV, then LATP; it has \(types) (spec §12.5)")
             }
-            let (tables, placement) = try resolveTables(group[0].0, at: group[0].1, effective)
+            let (tables, placement, tablesAt) = try resolveTables(group[0].0, at: group[0].1, effective)
             guard tables.precision == header.precision else {
-                throw ContainerError(.badTable, at: group[0].1, "tables of precision \(tables.precision) in a precision-\(header.precision) stream (spec §12.5)")
+                throw ContainerError(.badTable, at: tablesAt.precision, "tables of precision \(tables.precision) in a precision-\(header.precision) stream (spec §12.5.1)")
             }
             guard tables.channelCount == shape.channels else {
-                throw ContainerError(.badTable, at: group[0].1, "\(tables.channelCount)-channel tables for a \(shape.channels)-channel latent (spec §12.5)")
+                throw ContainerError(.badTable, at: tablesAt.channelCount, "\(tables.channelCount)-channel tables for a \(shape.channels)-channel latent (spec §12.5.1)")
             }
             let (activationChunk, activationAt) = group[1]
             let (valuesChunk, valuesAt) = group[2]
@@ -173,18 +173,29 @@ public struct LatentDecoder: Sendable {
         return decoded
     }
 
-    private func resolveTables(_ chunk: Chunk, at offset: Int, _ limits: Limits) throws(ContainerError) -> (ContextTables, TablePlacement) {
+    /// Where a mismatch between tables and HEAD is reported (spec §9): the body's own fields when
+    /// they are in the file as they are, else the CTAB data or the CREF hash.
+    private struct TableFieldOffsets {
+        var channelCount: Int
+        var precision: Int
+    }
+
+    private func resolveTables(_ chunk: Chunk, at offset: Int, _ limits: Limits) throws(ContainerError) -> (ContextTables, TablePlacement, TableFieldOffsets) {
         var r = ByteReader(chunk.payload, fileOffset: offset + 8)
         _ = try r.u8("latent_index")
         if chunk.type == .tableReference {
             guard chunk.payload.count == 33 else {
                 throw ContainerError(.badChunkLength, at: offset, "CREF payload must be 33 bytes (spec §12.5.2)")
             }
+            let hashAt = r.offset
             let hash = Array(try r.bytes(32, "sha256"))
             guard let tables = available.first(where: { $0.sha256 == hash }) else {
-                throw ContainerError(.modelMismatch, at: offset + 9, "the stream references tables with SHA-256 \(hash.map(hex2).joined()), which were not given (spec §12.5.2)")
+                throw ContainerError(.modelMismatch, at: hashAt, "the stream references tables with SHA-256 \(hash.map(hex2).joined()), which were not given (spec §12.5.2)")
             }
-            return (tables, .referenced)
+            return (tables, .referenced, TableFieldOffsets(channelCount: hashAt, precision: hashAt))
+        }
+        guard chunk.payload.count >= 6 else {
+            throw ContainerError(.badChunkLength, at: offset, "CTAB payload is \(chunk.payload.count) bytes, shorter than its 6-byte header (spec §12.5.1)")
         }
         let compressionAt = r.offset
         let compression = try r.u8("compression")
@@ -193,22 +204,25 @@ public struct LatentDecoder: Sendable {
         guard size <= ContextTables.maxBodySize(limits) else {
             throw ContainerError(.limitExceeded, at: sizeAt, "a table body of \(size) bytes is above what the level admits (spec §12.5.1)")
         }
+        let dataAt = r.offset
         let data = try r.bytes(r.remaining, "data")
         switch compression {
         case 0:
             guard data.count == size else {
-                throw ContainerError(.badChunkLength, at: sizeAt, "body_size \(size), \(data.count) bytes present (spec §12.5.1)")
+                throw ContainerError(.badChunkLength, at: offset, "body_size \(size), \(data.count) bytes present (spec §12.5.1)")
             }
-            return (try ContextTables.parse(data, fileOffset: sizeAt + 4, limits: limits), .inBand)
+            let tables = try ContextTables.parse(data, fileOffset: dataAt, limits: limits)
+            return (tables, .inBand, TableFieldOffsets(channelCount: dataAt, precision: dataAt + 2))
         case 1:
             guard let body = Deflate.decompress(data, size: size) else {
-                throw ContainerError(.badCompression, at: sizeAt + 4, "CTAB data does not inflate to exactly \(size) bytes (spec §12.5.1)")
+                throw ContainerError(.badCompression, at: dataAt, "CTAB data does not inflate to exactly \(size) bytes (spec §12.5.1)")
             }
             do {
-                return (try ContextTables.parse(body[...], fileOffset: 0, limits: limits), .inBand)
+                let tables = try ContextTables.parse(body[...], fileOffset: 0, limits: limits)
+                return (tables, .inBand, TableFieldOffsets(channelCount: dataAt, precision: dataAt))
             } catch {
-                // Offsets inside inflated data have no place in the file: report the chunk, and the body offset in words.
-                throw ContainerError(error.code, at: sizeAt + 4, "in the inflated table body at byte \(error.offset): \(error.message)")
+                // Offsets inside inflated data have no place in the file: report the data, and the body offset in words.
+                throw ContainerError(error.code, at: dataAt, "in the inflated table body at byte \(error.offset): \(error.message)")
             }
         default:
             throw ContainerError(.badField, at: compressionAt, "compression \(compression) must be 0 or 1 (spec §12.5.1)")
