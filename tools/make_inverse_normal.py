@@ -4,7 +4,8 @@
 Each knot is round(2^16 · Φ⁻¹(p)) for p = (v + 0.5) / 2^32, computed with mpmath at 50
 digits, for v = 0 … 63 (the direct table) and, for each bit length L = 7 … 31 of v, for
 v = 2^(L−1) + k · 2^(L−7), k = 0 … 64 (the octave knots). Rounding: to nearest, ties away
-from zero. Usage (from the repository root): python3 tools/make_inverse_normal.py
+from zero. Needs mpmath (pip install mpmath). Usage (from the repository root):
+python3 tools/make_inverse_normal.py
 """
 
 import os
