@@ -222,13 +222,6 @@ public struct ContextFitter: Sendable {
         measure == .deviation ? 1 : d.offset + 1
     }
 
-    func reaches(_ v: Int32, _ threshold: Int32, _ mostProbable: Int32) -> Bool {
-        switch measure {
-        case .value: v >= threshold
-        case .deviation: (Int64(v) - Int64(mostProbable)).magnitude >= UInt64(threshold)
-        }
-    }
-
     /// Counts per (context, symbol) of channel k over the tensors where it is active, contexts from
     /// left and top (K1) and, with `previous`, the same place in that channel (K2) (spec §12.3).
     func histograms(_ k: Int, threshold: Int32, previous: (Int, Int32)?, _ data: [ChannelData], _ tensors: [LatentTensor]) -> [Int] {
@@ -237,8 +230,12 @@ public struct ContextFitter: Sendable {
         var counts = [Int](repeating: 0, count: 4 * n)
         for (index, tensor) in tensors.enumerated() where d.active[index] {
             let w = tensor.width
-            let reach = d.values[index].map { reaches($0, threshold, d.mostProbable) }
-            let previousReach: [Bool]? = previous.map { (p, t) in data[p].values[index].map { reaches($0, t, data[p].mostProbable) } }
+            let rule = ContextTables.Reach(threshold: threshold, mostProbable: d.mostProbable, measure: measure)
+            let reach = d.values[index].map(rule.reaches)
+            let previousReach: [Bool]? = previous.map { (p, t) in
+                let rule = ContextTables.Reach(threshold: t, mostProbable: data[p].mostProbable, measure: measure)
+                return data[p].values[index].map(rule.reaches)
+            }
             let symbols = d.symbols[index]
             for place in 0..<tensor.plane {
                 var ctx = 0

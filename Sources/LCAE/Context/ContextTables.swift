@@ -53,13 +53,36 @@ public struct ContextTables: Equatable, Sendable {
     public var channelCount: Int { channels.count }
     public var tableCount: Int { channels.reduce(0) { $0 + $1.models.count } }
 
-    /// Whether value `v` of channel `k` reaches its threshold (spec §12.3).
-    @inline(__always)
-    func reaches(_ v: Int32, _ channel: Channel) -> Bool {
-        switch measure {
-        case .value: v >= channel.threshold
-        case .deviation: (Int64(v) - Int64(channel.mostProbable)).magnitude >= UInt64(channel.threshold)
+    /// Which values of a channel reach its threshold (spec §12.3).
+    func reach(_ channel: Channel) -> Reach {
+        Reach(threshold: channel.threshold, mostProbable: channel.mostProbable, measure: measure)
+    }
+
+    /// The rule of spec §12.3 as an interval: the values that do not reach the threshold are
+    /// low ... low + span, so a value reaches iff UInt32(v − low) > span (one subtraction and one
+    /// comparison, which the decoding loop needs).
+    struct Reach: Sendable {
+        let low: Int32
+        let span: UInt32
+
+        init(threshold: Int32, mostProbable: Int32, measure: Measure) {
+            let (low, high): (Int64, Int64)
+            switch measure {
+            case .value:
+                // v ≥ ε
+                (low, high) = (Int64(Int32.min), Int64(threshold) - 1)
+            case .deviation:
+                // |v − m| ≥ ε, with ε ≥ 1 (Table 12-1)
+                let m = Int64(mostProbable)
+                let e = Int64(threshold)
+                (low, high) = (max(m - e + 1, Int64(Int32.min)), min(m + e - 1, Int64(Int32.max)))
+            }
+            self.low = Int32(low)
+            span = UInt32(high - low)
         }
+
+        @inline(__always)
+        func reaches(_ v: Int32) -> Bool { UInt32(bitPattern: v &- low) > span }
     }
 }
 

@@ -198,13 +198,12 @@ public enum LatentCoder {
                     let symbolBytes = 8 &<< Int(bits)
                     let offset = head.offset
                     let escape = head.escape
-                    let (low, span) = layout.reachRanges[p]
+                    let reach = layout.reaches[p]
                     let channel = out + k * plane
                     // Where neighbours stop being usable: places before these are in another substream.
                     let minPlace = first - segment.channelStart
                     var previous: UnsafePointer<Int32>?
-                    var previousLow: Int32 = 0
-                    var previousSpan: UInt32 = 0
+                    var previousReach = reach
                     var previousConstant = 0
                     var previousFrom = 0
                     if p > 0 {
@@ -213,24 +212,21 @@ public enum LatentCoder {
                             previousConstant = layout.mostProbableReaches[p - 1] ? 1 : 0
                         } else {
                             previous = UnsafePointer(out + layout.tables.order[p - 1] * plane)
-                            (previousLow, previousSpan) = layout.reachRanges[p - 1]
+                            previousReach = layout.reaches[p - 1]
                             previousFrom = first - previousStart
                         }
                     }
                     var place = segment.coded.lowerBound - segment.channelStart
                     let end = segment.coded.upperBound - segment.channelStart
                     var column = place % width
-                    @inline(__always) func reach(_ v: Int32, _ low: Int32, _ span: UInt32) -> Int {
-                        UInt32(bitPattern: v &- low) > span ? 1 : 0
-                    }
-                    var left = column > 0 && place - 1 >= minPlace ? reach(channel[place - 1], low, span) : 0
+                    var left = column > 0 && place - 1 >= minPlace && reach.reaches(channel[place - 1]) ? 1 : 0
                     // The first place whose top neighbour exists in this substream.
                     let topFrom = max(width, minPlace &+ width)
                     while place < end {
                         var context = left
-                        if place >= topFrom { context &+= reach(channel[place &- width], low, span) }
+                        if place >= topFrom && reach.reaches(channel[place &- width]) { context &+= 1 }
                         if let previous {
-                            if place >= previousFrom { context &+= reach(previous[place], previousLow, previousSpan) }
+                            if place >= previousFrom && previousReach.reaches(previous[place]) { context &+= 1 }
                         } else {
                             context &+= previousConstant
                         }
@@ -267,7 +263,7 @@ public enum LatentCoder {
                             column = 0
                             left = 0
                         } else {
-                            left = reach(value, low, span)
+                            left = reach.reaches(value) ? 1 : 0
                         }
                     }
                 }
@@ -292,11 +288,10 @@ struct Layout {
     /// Coded index of the first value of the channel at each coding position (-1 when inactive).
     let codedStarts: [Int]
     let codedCount: Int
+    /// Per position, which values of its channel reach the channel's threshold.
+    let reaches: [ContextTables.Reach]
     /// Whether the most probable value of the channel at each position reaches its threshold.
     let mostProbableReaches: [Bool]
-    /// Per position, (low, span) such that a value v reaches iff UInt32(v − low) > span:
-    /// the values that do not reach form the interval low ... low + span.
-    let reachRanges: [(Int32, UInt32)]
 
     init(tables: ContextTables, active: [Bool], height: Int, width: Int) {
         self.tables = tables
@@ -312,20 +307,8 @@ struct Layout {
         }
         codedStarts = starts
         codedCount = count
-        mostProbableReaches = tables.order.map { tables.reaches(tables.channels[$0].mostProbable, tables.channels[$0]) }
-        reachRanges = tables.order.map { k in
-            let channel = tables.channels[k]
-            let (low, high): (Int64, Int64)
-            switch tables.measure {
-            case .value:
-                (low, high) = (Int64(Int32.min), Int64(channel.threshold) - 1)
-            case .deviation:
-                let m = Int64(channel.mostProbable)
-                let e = Int64(channel.threshold)
-                (low, high) = (max(m - e + 1, Int64(Int32.min)), min(m + e - 1, Int64(Int32.max)))
-            }
-            return (Int32(low), UInt32(high - low))
-        }
+        reaches = tables.order.map { tables.reach(tables.channels[$0]) }
+        mostProbableReaches = zip(tables.order, reaches).map { $1.reaches(tables.channels[$0].mostProbable) }
     }
 
     struct Segment {
@@ -350,18 +333,15 @@ struct Layout {
     /// the previous channel reach their threshold; a neighbour before `first` counts as missing.
     @inline(__always)
     func context(_ p: Int, _ place: Int, _ t: Int, _ first: Int, _ value: (Int) -> Int32) -> Int {
-        let k = tables.order[p]
-        let channel = tables.channels[k]
-        let base = k * plane
+        let base = tables.order[p] * plane
         var count = 0
-        if place % width != 0 && t - 1 >= first && tables.reaches(value(base + place - 1), channel) { count += 1 }
-        if place >= width && t - width >= first && tables.reaches(value(base + place - width), channel) { count += 1 }
+        if place % width != 0 && t - 1 >= first && reaches[p].reaches(value(base + place - 1)) { count += 1 }
+        if place >= width && t - width >= first && reaches[p].reaches(value(base + place - width)) { count += 1 }
         if p > 0 {
-            let previous = tables.order[p - 1]
             let start = codedStarts[p - 1]
             if start < 0 {
                 if mostProbableReaches[p - 1] { count += 1 }
-            } else if start + place >= first && tables.reaches(value(previous * plane + place), tables.channels[previous]) {
+            } else if start + place >= first && reaches[p - 1].reaches(value(tables.order[p - 1] * plane + place)) {
                 count += 1
             }
         }
