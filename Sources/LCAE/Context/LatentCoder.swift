@@ -132,34 +132,14 @@ public enum LatentCoder {
             let mostProbable = tables.channels[k].mostProbable
             for place in 0..<layout.plane { values[k * layout.plane + place] = mostProbable }
         }
-        var starts: [Int] = []
-        var start = 0
-        for substream in payload.substreams {
-            starts.append(start)
-            start += substream.valueCount
-        }
-        var errors = [EntropyError?](repeating: nil, count: starts.count)
-        values.withUnsafeMutableBufferPointer { output in
+        try values.withUnsafeMutableBufferPointer { (output) throws(EntropyError) in
             nonisolated(unsafe) let output = output
-            errors.withUnsafeMutableBufferPointer { errors in
-                nonisolated(unsafe) let errors = errors
-                parallel(starts.count, threads: threads) { j in
-                    let substream = payload.substreams[j]
-                    let range = starts[j]..<(starts[j] + substream.valueCount)
-                    let result = substream.words.withUnsafeBufferPointer { words in
-                        Result { () throws(EntropyError) in
-                            try decodeSubstream(words, range, lanes: payload.lanes, layout, models, bases, output)
-                        }
-                    }
-                    if case .failure(let failure) = result {
-                        var offset = payload.headerSize
-                        for earlier in payload.substreams.prefix(j) { offset += 4 * earlier.words.count }
-                        errors[j] = EntropyError(failure.code, at: offset + failure.offset, "substream \(j): " + failure.message)
-                    }
+            try payload.forEachSubstream(threads: threads) { range, words in
+                Result { () throws(EntropyError) in
+                    try decodeSubstream(words, range, lanes: payload.lanes, layout, models, bases, output)
                 }
             }
         }
-        if let error = errors.compactMap({ $0 }).first { throw error }
         return LatentTensor(channels: c, height: height, width: width, values: values)
     }
 

@@ -88,6 +88,33 @@ public struct RansPayload: Equatable, Sendable {
         if let modelIndex, modelIndex.count != total {
             throw EntropyError(.badModel, "\(modelIndex.count) model indices for \(total) values")
         }
+        nonisolated(unsafe) let buffer = output
+        let outcome = Self.withOptionalBuffer(modelIndex) { index in
+            Result { () throws(EntropyError) in
+                try forEachSubstream(threads: threads) { range, words in
+                    let result = Result { () throws(EntropyError) in
+                        try InterleavedRans.decode(
+                            words, into: UnsafeMutableBufferPointer(rebasing: buffer[range]),
+                            modelIndex: index.map { UnsafeBufferPointer(rebasing: $0[range]) },
+                            models: models, lanes: lanes)
+                    }
+                    if case .failure = result {
+                        // Zero the part so that no memory is left undefined.
+                        UnsafeMutableBufferPointer(rebasing: buffer[range]).update(repeating: 0)
+                    }
+                    return result
+                }
+            }
+        }
+        try outcome.get()
+    }
+
+    /// Runs `body` on every substream, on up to `threads` threads, with the substream's range of
+    /// values and its words; throws the first failure in substream order, located in the whole
+    /// payload (spec §9: the substream's first word plus the offset the body reports).
+    func forEachSubstream(
+        threads: Int, _ body: (Range<Int>, UnsafeBufferPointer<UInt32>) -> Result<Void, EntropyError>
+    ) throws(EntropyError) {
         var starts: [Int] = []
         var wordStarts: [Int] = []
         var (start, wordStart) = (0, headerSize)
@@ -98,25 +125,12 @@ public struct RansPayload: Equatable, Sendable {
             wordStart += 4 * substream.words.count
         }
         var errors = [EntropyError?](repeating: nil, count: substreams.count)
-        nonisolated(unsafe) let buffer = output
-        Self.withOptionalBuffer(modelIndex) { index in
-            errors.withUnsafeMutableBufferPointer { errors in
-                nonisolated(unsafe) let errors = errors
-                parallel(substreams.count, threads: threads) { j in
-                    let range = starts[j]..<(starts[j] + substreams[j].valueCount)
-                    let result = substreams[j].words.withUnsafeBufferPointer { words in
-                        Result { () throws(EntropyError) in
-                            try InterleavedRans.decode(
-                                words, into: UnsafeMutableBufferPointer(rebasing: buffer[range]),
-                                modelIndex: index.map { UnsafeBufferPointer(rebasing: $0[range]) },
-                                models: models, lanes: lanes)
-                        }
-                    }
-                    if case .failure(let failure) = result {
-                        // Give the offset within the whole payload, and zero the part so no memory is left undefined.
-                        errors[j] = EntropyError(failure.code, at: wordStarts[j] + failure.offset, "substream \(j): " + failure.message)
-                        UnsafeMutableBufferPointer(rebasing: buffer[range]).update(repeating: 0)
-                    }
+        errors.withUnsafeMutableBufferPointer { errors in
+            nonisolated(unsafe) let errors = errors
+            parallel(substreams.count, threads: threads) { j in
+                let range = starts[j]..<(starts[j] + substreams[j].valueCount)
+                if case .failure(let failure) = substreams[j].words.withUnsafeBufferPointer({ body(range, $0) }) {
+                    errors[j] = EntropyError(failure.code, at: wordStarts[j] + failure.offset, "substream \(j): " + failure.message)
                 }
             }
         }
