@@ -1,0 +1,90 @@
+/// Encodes an `Image` as a PNG file: grey or RGB, 8 or 16 bits, not interlaced.
+///
+/// Each scanline gets the filter whose output has the smallest sum of absolute
+/// (signed) byte values, the heuristic libpng uses; the filtered data is one
+/// zlib stream at `compressionLevel`. Only IHDR, IDAT and IEND are written.
+public struct PNGWriter: Sendable {
+    /// zlib level, 0 (stored) to 9 (smallest).
+    public var compressionLevel: Int
+
+    /// The largest IDAT chunk written; longer data is split, as readers may buffer a chunk whole.
+    static let maxChunkData = 1 << 20
+
+    public init(compressionLevel: Int = 6) {
+        precondition((0...9).contains(compressionLevel), "zlib levels are 0 to 9, not \(compressionLevel)")
+        self.compressionLevel = compressionLevel
+    }
+
+    /// The PNG file's bytes.
+    public func encode(_ image: Image) -> [UInt8] {
+        let header = PNGHeader(width: image.width, height: image.height, bitDepth: image.bitDepth,
+                               colorType: image.channels == 1 ? .grey : .rgb, interlaced: false)
+        let compressed = Deflate.compress(filteredScanlines(image, header), level: Int32(compressionLevel))
+        var file = PNGReader.signature
+        Self.appendChunk("IHDR", header.bytes[...], to: &file)
+        var start = 0
+        repeat {
+            let end = min(start + Self.maxChunkData, compressed.count)
+            Self.appendChunk("IDAT", compressed[start..<end], to: &file)
+            start = end
+        } while start < compressed.count
+        Self.appendChunk("IEND", [][...], to: &file)
+        return file
+    }
+
+    /// Writes the file atomically: a crash leaves either the old file or the whole new one.
+    public func write(_ image: Image, to path: String) throws(PNGError) {
+        do {
+            try AtomicFile.write(encode(image), to: path)
+        } catch {
+            throw PNGError(.ioError, at: error.offset, error.message)
+        }
+    }
+
+    /// Scanlines as big-endian samples, each behind its chosen filter-type byte.
+    private func filteredScanlines(_ image: Image, _ header: PNGHeader) -> [UInt8] {
+        let rowBytes = header.rowBytes(columns: image.width)
+        let stride = header.filterStride
+        var raw = [UInt8](repeating: 0, count: rowBytes * image.height)
+        if image.bitDepth == 8 {
+            for (i, sample) in image.samples.enumerated() { raw[i] = UInt8(truncatingIfNeeded: sample) }
+        } else {
+            for (i, sample) in image.samples.enumerated() {
+                raw[2 * i] = UInt8(sample >> 8)
+                raw[2 * i + 1] = UInt8(truncatingIfNeeded: sample)
+            }
+        }
+        var out = [UInt8](repeating: 0, count: (rowBytes + 1) * image.height)
+        var candidate = [UInt8](repeating: 0, count: rowBytes)
+        raw.withUnsafeBufferPointer { raw in
+            out.withUnsafeMutableBufferPointer { out in
+                candidate.withUnsafeMutableBufferPointer { candidate in
+                    for y in 0..<image.height {
+                        let row = UnsafeBufferPointer(rebasing: raw[(y * rowBytes)..<((y + 1) * rowBytes)])
+                        let above = y == 0 ? nil : UnsafeBufferPointer(rebasing: raw[((y - 1) * rowBytes)..<(y * rowBytes)])
+                        let line = (rowBytes + 1) * y
+                        let target = UnsafeMutableBufferPointer(rebasing: out[(line + 1)..<(line + 1 + rowBytes)])
+                        var best = Int.max
+                        for filter in PNGFilter.allCases {
+                            filter.apply(row, above: above, stride: stride, into: candidate)
+                            let cost = PNGFilter.cost(candidate)
+                            if cost < best {
+                                best = cost
+                                out[line] = filter.rawValue
+                                _ = target.update(fromContentsOf: candidate)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    private static func appendChunk(_ type: String, _ data: ArraySlice<UInt8>, to file: inout [UInt8]) {
+        let typeBytes = Array(type.utf8)
+        file += UInt32(data.count).bigEndianBytes + typeBytes
+        file += data
+        file += CRC32.checksum(typeBytes[...], data).bigEndianBytes
+    }
+}
