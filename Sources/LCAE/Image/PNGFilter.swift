@@ -65,32 +65,32 @@ enum PNGFilter: UInt8, CaseIterable {
         return UInt8(truncatingIfNeeded: distanceB <= distanceC ? b : c)
     }
 
-    /// Filters `row` with this filter into `out` (which has `row.count` bytes); `above` is the
-    /// previous unfiltered row, or nil for the first.
-    func apply(_ row: UnsafeBufferPointer<UInt8>, above: UnsafeBufferPointer<UInt8>?, stride: Int, into out: UnsafeMutableBufferPointer<UInt8>) {
-        let count = row.count
-        func a(_ i: Int) -> UInt8 { i >= stride ? row[i - stride] : 0 }
-        func b(_ i: Int) -> UInt8 { above?[i] ?? 0 }
-        func c(_ i: Int) -> UInt8 { i >= stride ? above?[i - stride] ?? 0 : 0 }
+    /// Filters the `count` bytes of `row` with this filter into `out`; `above` is the previous
+    /// unfiltered row (zeros for the first).
+    func apply(_ row: UnsafePointer<UInt8>, above: UnsafePointer<UInt8>, count: Int, stride: Int, into out: UnsafeMutablePointer<UInt8>) {
+        let left = min(stride, count)
         switch self {
         case .none:
-            for i in 0..<count { out[i] = row[i] }
+            out.update(from: row, count: count)
         case .sub:
-            for i in 0..<count { out[i] = row[i] &- a(i) }
+            out.update(from: row, count: left)
+            for i in left..<count { out[i] = row[i] &- row[i - stride] }
         case .up:
-            for i in 0..<count { out[i] = row[i] &- b(i) }
+            for i in 0..<count { out[i] = row[i] &- above[i] }
         case .average:
-            for i in 0..<count { out[i] = row[i] &- UInt8(truncatingIfNeeded: (UInt16(a(i)) + UInt16(b(i))) >> 1) }
+            for i in 0..<left { out[i] = row[i] &- above[i] >> 1 }
+            for i in left..<count { out[i] = row[i] &- UInt8(truncatingIfNeeded: (UInt16(row[i - stride]) &+ UInt16(above[i])) >> 1) }
         case .paeth:
-            for i in 0..<count { out[i] = row[i] &- Self.predictPaeth(a(i), b(i), c(i)) }
+            for i in 0..<left { out[i] = row[i] &- above[i] }
+            for i in left..<count { out[i] = row[i] &- Self.predictPaeth(row[i - stride], above[i], above[i - stride]) }
         }
     }
 
     /// libpng's heuristic for choosing a filter: the sum of the filtered bytes read as signed
     /// magnitudes (0...128) — small residuals compress best.
-    static func cost(_ filtered: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    static func cost(_ filtered: UnsafePointer<UInt8>, count: Int) -> Int {
         var sum = 0
-        for byte in filtered {
+        for byte in UnsafeBufferPointer(start: filtered, count: count) {
             sum &+= byte < 128 ? Int(byte) : 256 - Int(byte)
         }
         return sum

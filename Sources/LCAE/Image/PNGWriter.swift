@@ -56,22 +56,26 @@ public struct PNGWriter: Sendable {
         }
         var out = [UInt8](repeating: 0, count: (rowBytes + 1) * image.height)
         var candidate = [UInt8](repeating: 0, count: rowBytes)
+        let zeros = [UInt8](repeating: 0, count: rowBytes)
         raw.withUnsafeBufferPointer { raw in
             out.withUnsafeMutableBufferPointer { out in
                 candidate.withUnsafeMutableBufferPointer { candidate in
-                    for y in 0..<image.height {
-                        let row = UnsafeBufferPointer(rebasing: raw[(y * rowBytes)..<((y + 1) * rowBytes)])
-                        let above = y == 0 ? nil : UnsafeBufferPointer(rebasing: raw[((y - 1) * rowBytes)..<(y * rowBytes)])
-                        let line = (rowBytes + 1) * y
-                        let target = UnsafeMutableBufferPointer(rebasing: out[(line + 1)..<(line + 1 + rowBytes)])
-                        var best = Int.max
-                        for filter in PNGFilter.allCases {
-                            filter.apply(row, above: above, stride: stride, into: candidate)
-                            let cost = PNGFilter.cost(candidate)
-                            if cost < best {
-                                best = cost
-                                out[line] = filter.rawValue
-                                _ = target.update(fromContentsOf: candidate)
+                    zeros.withUnsafeBufferPointer { zeros in
+                        guard let raw = raw.baseAddress, let out = out.baseAddress,
+                              let candidate = candidate.baseAddress, let zeros = zeros.baseAddress else { return }
+                        for y in 0..<image.height {
+                            let row = raw + y * rowBytes
+                            let above = y == 0 ? zeros : row - rowBytes
+                            let line = out + (rowBytes + 1) * y
+                            var best = Int.max
+                            for filter in PNGFilter.allCases {
+                                filter.apply(row, above: above, count: rowBytes, stride: stride, into: candidate)
+                                let cost = PNGFilter.cost(candidate, count: rowBytes)
+                                if cost < best {
+                                    best = cost
+                                    line[0] = filter.rawValue
+                                    (line + 1).update(from: candidate, count: rowBytes)
+                                }
                             }
                         }
                     }
