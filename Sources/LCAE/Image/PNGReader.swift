@@ -57,7 +57,11 @@ public struct PNGReader: Sendable {
         } catch {
             throw PNGError(.ioError, at: 0, "cannot read \(path): \(error.localizedDescription)")
         }
-        return try read(bytes)
+        do {
+            return try read(bytes)
+        } catch {
+            throw PNGError(error.code, at: error.offset, "\(path): \(error.message)")
+        }
     }
 
     /// Decodes a whole PNG file held in memory.
