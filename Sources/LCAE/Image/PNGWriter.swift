@@ -5,11 +5,12 @@
 /// zlib stream at `compressionLevel`. Only IHDR, IDAT and IEND are written.
 public struct PNGWriter: Sendable {
     /// zlib level, 0 (stored) to 9 (smallest).
-    public var compressionLevel: Int
+    public let compressionLevel: Int
 
     /// The largest IDAT chunk written; longer data is split, as readers may buffer a chunk whole.
     static let maxChunkData = 1 << 20
 
+    /// `compressionLevel` outside 0...9 is a programming error and traps.
     public init(compressionLevel: Int = 6) {
         precondition((0...9).contains(compressionLevel), "zlib levels are 0 to 9, not \(compressionLevel)")
         self.compressionLevel = compressionLevel
