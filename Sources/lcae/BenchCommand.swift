@@ -19,8 +19,14 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Run only this workload (categorical256, gaussian64, or latents with --latents).") var only: String?
     @Option(help: "Also time context coding of this latent (.npy, shape (C, H, W)); needs --tables.") var latents: String?
     @Option(help: "The table file for --latents.") var tables: String?
+    @Option(help: "Time the image codec on this PNG instead (default model, --quality, --threads).") var image: String?
+    @Option(help: "Quality for --image.") var quality = 75
+    @Option(help: "Threads for --image.") var threads = 1
 
     func run() throws {
+        if let image {
+            return try runCodec(image)
+        }
         let bench = EntropyBenchmark(symbols: symbols, repeats: repeats, seed: seed)
         var records: [EntropyBenchmark.Record] = []
         if let latents {
@@ -47,6 +53,15 @@ struct BenchCommand: ParsableCommand {
                              r.nsPerSymbol, r.bitsPerSymbol, r.crossEntropyBits))
             }
         }
+    }
+
+    private func runCodec(_ path: String) throws {
+        let image = try PNGReader().read(contentsOf: path).image
+        let model = try DefaultModel.load(image.channels == 1 ? .grey : .rgb)
+        let encoder = ImageEncoder(model: model, step: Quality.step(quality))
+        let records = try CodecBenchmark(repeats: repeats, threads: threads).run(image, encoder: encoder, models: [model])
+        print("\(path): \(image.width)×\(image.height), quality \(quality), \(threads) thread(s), median of \(repeats)")
+        for r in records { print(String(format: "%-30@ %9.2f ms", r.stage as NSString, r.milliseconds)) }
     }
 
     private func write(_ workload: EntropyBenchmark.Workload, to directory: String) throws {

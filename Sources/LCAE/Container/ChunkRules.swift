@@ -17,5 +17,8 @@ enum ChunkRules {
         .activation: ChunkRule(once: false, fixedLength: nil),
         .latentPayload: ChunkRule(once: false, fixedLength: nil),
         .latentHash: ChunkRule(once: false, fixedLength: 33),
+        // Chapter 16: the latent step and the image hash.
+        .latentStep: ChunkRule(once: true, fixedLength: nil),
+        .imageHash: ChunkRule(once: false, fixedLength: 32),
     ]
 }

@@ -42,6 +42,8 @@ public struct Inspection: Sendable {
             }
         case .tables, .tableReference, .activation, .latentPayload, .latentHash:
             fields += Self.latentFields(record.type, bytes[payloadRange], at: record.payloadOffset)
+        case .latentStep, .imageHash:
+            fields += Self.imageFields(record.type, bytes[payloadRange], at: record.payloadOffset)
         default:
             break
         }
@@ -81,6 +83,26 @@ public struct Inspection: Sendable {
                 }
                 _ = try r.bytes(r.remaining, "words")
             }
+        } catch {}
+        return r.fields
+    }
+
+    /// The fields of the chapter-16 chunks, as far as they parse.
+    static func imageFields(_ type: ChunkType, _ payload: ArraySlice<UInt8>, at offset: Int) -> [Field] {
+        var r = FieldReader(payload, fileOffset: offset)
+        do {
+            if type == .imageHash {
+                _ = try r.bytes(32, "sha256")
+                return r.fields
+            }
+            _ = try r.u8("latent_index")
+            let shift = Int(try r.u8("shift"))
+            let count = Int(try r.u16("gain_count"))
+            for j in 0..<min(count, 16) {
+                let gain = try r.u32("gain[\(j)]")
+                if shift <= 31 { r.describeLast("\(gain) (× 2^-\(shift) = \(Double(gain) / Double(UInt64(1) << shift)))") }
+            }
+            if count > 16 { _ = try r.bytes(4 * (count - 16), "gain[16...]") }
         } catch {}
         return r.fields
     }

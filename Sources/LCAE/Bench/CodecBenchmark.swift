@@ -1,0 +1,46 @@
+import Foundation
+
+/// Times the image codec in process, stage by stage (release mode; medians over repeats), so
+/// that file I/O and model loading stay out of the figures.
+public struct CodecBenchmark: Sendable {
+    public var repeats: Int
+    public var threads: Int
+
+    public init(repeats: Int = 7, threads: Int = 1) {
+        self.repeats = repeats
+        self.threads = threads
+    }
+
+    public struct Record: Sendable {
+        public var stage: String
+        public var milliseconds: Double
+    }
+
+    public func run(_ image: Image, encoder: ImageEncoder, models: [Model]) throws -> [Record] {
+        var encoder = encoder
+        encoder.threads = threads
+        var times: [String: [Double]] = [:]
+        func time<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let result = try body()
+            times[stage, default: []].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            return result
+        }
+        let decoder = ImageDecoder(models: models, threads: threads)
+        for _ in 0..<repeats {
+            let encoded = try time("encode (analysis to bytes)") {
+                let encoded = try encoder.encode(image)
+                return (encoded, encoded.container.bytes())
+            }
+            let container = try time("decode: read container") { try ContainerReader().read(encoded.1) }
+            let decoded = try time("decode (bytes to pixels)") { try decoder.decode(container) }
+            guard decoded.image == encoded.0.reconstruction else {
+                throw CodecError(.unsupportedModel, "the decoder's image differs from the encoder's reconstruction")
+            }
+        }
+        let order = ["encode (analysis to bytes)", "decode: read container", "decode (bytes to pixels)"]
+        return order.compactMap { stage in
+            times[stage].map { Record(stage: stage, milliseconds: $0.sorted()[$0.count / 2]) }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+/// The encoder's path from pixels to an unquantized latent (spec §15.6, informative): pick the
+/// smallest latent whose synthesis covers the image, pad the image to the synthesis output
+/// size by repeating its last row and column, run the analysis network.
+public struct ImageAnalysis: Sendable {
+    public let model: Model
+    let synthesis: SynthesisNetwork
+    let analysis: AnalysisNetwork
+
+    public init(_ model: Model) throws(CodecError) {
+        guard let analysis = AnalysisNetwork(model) else {
+            throw CodecError(.unsupportedModel, "the model has no analysis network: it can decode, not encode")
+        }
+        self.model = model
+        self.synthesis = SynthesisNetwork(model)
+        self.analysis = analysis
+    }
+
+    /// The smallest latent height and width whose synthesis output is at least the image's.
+    public func latentSize(height: Int, width: Int) throws(CodecError) -> (height: Int, width: Int) {
+        func smallest(_ target: Int, _ output: (Int) -> Int?) -> Int? {
+            var n = 1
+            while n <= target {
+                if let size = output(n), size >= target { return n }
+                n += 1
+            }
+            return nil
+        }
+        guard let h = smallest(height, { synthesis.outputSize(height: $0, width: 1)?.height }),
+              let w = smallest(width, { synthesis.outputSize(height: 1, width: $0)?.width }) else {
+            throw CodecError(.unsupportedModel, "no latent size makes the model's synthesis cover \(width)×\(height)")
+        }
+        return (h, w)
+    }
+
+    /// The continuous latent of an image, channel-major like `LatentTensor`.
+    public func latent(_ image: Image, threads: Int = 1) throws(CodecError) -> (values: [Float], height: Int, width: Int) {
+        guard image.channels == model.colourFormat.channels else {
+            throw CodecError(.unsupportedImage, "a \(image.channels)-channel image for a \(model.colourFormat.channels)-channel model")
+        }
+        let (h, w) = try latentSize(height: image.height, width: image.width)
+        guard let padded = synthesis.outputSize(height: h, width: w) else {
+            throw CodecError(.unsupportedModel, "the synthesis output of a \(w)×\(h) latent is undefined")
+        }
+        let c = image.channels
+        var input = [UInt16](repeating: 0, count: padded.height * padded.width * c)
+        image.samples.withUnsafeBufferPointer { s in
+            for y in 0..<padded.height {
+                let sy = min(y, image.height - 1)
+                for x in 0..<padded.width {
+                    let sx = min(x, image.width - 1)
+                    for k in 0..<c { input[(y * padded.width + x) * c + k] = s[(sy * image.width + sx) * c + k] }
+                }
+            }
+        }
+        let out = analysis.run(samples: input, channels: c, height: padded.height, width: padded.width, threads: threads)
+        guard out.height == h, out.width == w, out.channels == model.latentChannels else {
+            throw CodecError(.unsupportedModel, "the analysis gives a \(out.width)×\(out.height) latent where the synthesis needs \(w)×\(h)")
+        }
+        let plane = h * w
+        var planar = [Float](repeating: 0, count: out.values.count)
+        for p in 0..<plane {
+            for k in 0..<out.channels { planar[k * plane + p] = out.values[p * out.channels + k] }
+        }
+        return (planar, h, w)
+    }
+
+    /// Round to nearest at `step` (ties away from zero), the quantizer without RDOQ.
+    public static func quantize(_ latent: [Float], step: Double) -> [Int32] {
+        let inverse = Float(1 / step)
+        return latent.map { value in
+            let r = (value * inverse).rounded()
+            // Comparisons with NaN are false: NaN falls through to 0 rather than trapping.
+            if r >= 2_147_483_648 { return .max }
+            if r <= -2_147_483_648 { return .min }
+            return r == r ? Int32(r) : 0
+        }
+    }
+}

@@ -1,0 +1,80 @@
+/// Decodes an image stream to pixels (spec §16.4): the latent (chapter 12), the latent step,
+/// the integer synthesis network of the bound model (chapter 15), then the hash checks.
+public struct ImageDecoder: Sendable {
+    /// Models a stream may be bound to, found by SHA-256 (spec §7.1.3).
+    public var models: [Model]
+    /// Tables a CREF may name besides the bound model's own.
+    public var tables: [ContextTables]
+    public var threads: Int
+    public var limits: Limits
+
+    public init(models: [Model], tables: [ContextTables] = [], threads: Int = 1, limits: Limits = Level.highest) {
+        self.models = models
+        self.tables = tables
+        self.threads = threads
+        self.limits = limits
+    }
+
+    public struct Decoded: Sendable {
+        public var image: Image
+        public var latent: LatentDecoder.Decoded
+        public var step: LatentStep
+        /// True when an iHSH chunk was present and matched; false when there was none.
+        public var imageHashChecked: Bool
+    }
+
+    /// Offset of HEAD's model_sha256 field: signature, chunk length and type, 20 bytes in.
+    private static let modelHashAt = Signature.bytes.count + 8 + 20
+    private static let latentAt = Signature.bytes.count + 8 + Header.fixedSize
+
+    public func decode(_ container: Container) throws(ContainerError) -> Decoded {
+        let header = container.header
+        guard header.colourFormat != .none else {
+            throw ContainerError(.badField, at: Signature.bytes.count + 8 + 13, "the stream holds latents only, no image (spec §16.1)")
+        }
+        guard let hash = header.modelHash, let model = models.first(where: { $0.sha256 == hash }) else {
+            throw ContainerError(.modelMismatch, at: Self.modelHashAt, "the stream is bound to model \((header.modelHash ?? []).map(hex2).joined()), which was not given (spec §7.1.3)")
+        }
+        guard model.colourFormat == header.colourFormat, model.bitDepth == header.bitDepth else {
+            throw ContainerError(.modelMismatch, at: Self.modelHashAt, "the model makes \(model.colourFormat) \(model.bitDepth)-bit images; HEAD declares \(header.colourFormat) \(header.bitDepth)-bit (spec §16.1)")
+        }
+        guard let shape = header.latents.first, shape.kind == .integer, shape.channels == model.latentChannels else {
+            throw ContainerError(.modelMismatch, at: Self.latentAt, "latent 0 must be an integer latent of the model's \(model.latentChannels) channels (spec §16.1)")
+        }
+        let synthesis = SynthesisNetwork(model)
+        guard let size = synthesis.outputSize(height: shape.height, width: shape.width),
+              size.height >= header.height, size.width >= header.width else {
+            throw ContainerError(.badField, at: Self.latentAt + 4, "the model's synthesis of a \(shape.width)×\(shape.height) latent does not cover the \(header.width)×\(header.height) image (spec §16.1)")
+        }
+        var step = LatentStep.unit(model)
+        var imageHash: ([UInt8], Int)?
+        for (chunk, offset) in zip(container.chunks, container.chunkOffsets) {
+            if chunk.type == .latentStep {
+                step = try ImageChunk.parseStep(chunk, at: offset, channels: shape.channels)
+            } else if chunk.type == .imageHash, chunk.payload.count == 32, imageHash == nil {
+                imageHash = (Array(chunk.payload), offset + 8)
+            }
+        }
+        // Only the table sets a CREF names are inflated: a model carries dozens.
+        var modelTables: [ContextTables] = []
+        for chunk in container.chunks where chunk.type == .tableReference && chunk.payload.count == 33 {
+            if let found = try model.tables(named: Array(chunk.payload.dropFirst())) { modelTables.append(found) }
+        }
+        let latentDecoder = LatentDecoder(threads: threads, limits: limits, available: modelTables + tables)
+        guard let latent = try latentDecoder.decode(container).first(where: { $0.index == 0 }) else {
+            throw ContainerError(.missingChunk, at: Signature.bytes.count, "latent 0 has no chunks (spec §12.5)")
+        }
+        let output = synthesis.run(SynthesisNetwork.input(latent.tensor, step: step), threads: threads)
+        let samples = synthesis.samples(output, height: header.height, width: header.width)
+        let image = Image(unchecked: header.width, height: header.height, channels: model.colourFormat.channels,
+                          bitDepth: model.bitDepth, samples: samples)
+        var checked = false
+        if let (expected, at) = imageHash {
+            guard ImageChunk.hash(image) == expected else {
+                throw ContainerError(.hashMismatch, at: at, "the decoded image's SHA-256 differs from iHSH (spec §16.3)")
+            }
+            checked = true
+        }
+        return Decoded(image: image, latent: latent, step: step, imageHashChecked: checked)
+    }
+}

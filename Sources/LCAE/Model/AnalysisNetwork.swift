@@ -1,0 +1,196 @@
+/// The analysis network of a model, run by encoders in floating point (spec §15.6): each
+/// convolution computes `(bias + Σ weight × input) / 2^shift` without rounding or saturation.
+/// Decoders never run it, so its arithmetic is not normative.
+public struct AnalysisNetwork: Sendable {
+    let steps: [Step]
+
+    enum Step: Sendable {
+        case relu
+        case convolution(Layer.Convolution, tapWeights: [Float], bias: [Float])
+    }
+
+    /// When the first layer is a block convolution (kernel = stride, no padding) it runs on
+    /// integer samples as int16 dot products, exact in int32, which vector units do several
+    /// times faster than float multiply-adds; the rest of the network runs in float.
+    let blockLayer: BlockConvolution?
+
+    struct BlockConvolution: Sendable {
+        let layer: Layer.Convolution
+        /// `[out][ky][kx][in]`: one output's weights in the order a block's samples are gathered.
+        let weights: [Int16]
+        /// Σ weights of each output, to undo the samples' centring on `centre`.
+        let weightSums: [Int64]
+    }
+
+    /// Nil for a decode-only model.
+    public init?(_ model: Model) {
+        guard !model.analysis.isEmpty else { return nil }
+        if case .convolution(let c) = model.analysis[0], !c.transposed, c.kernelHeight == c.strideY, c.kernelWidth == c.strideX,
+           c.padY == 0, c.padX == 0 {
+            var weights = [Int16]()
+            weights.reserveCapacity(c.weights.count)
+            for o in 0..<c.outChannels {
+                for ky in 0..<c.kernelHeight {
+                    for kx in 0..<c.kernelWidth {
+                        for i in 0..<c.inChannels { weights.append(c.weight(input: i, output: o, ky, kx)) }
+                    }
+                }
+            }
+            let taps = c.kernelSize * c.inChannels
+            let sums = (0..<c.outChannels).map { o in weights[(o * taps)..<((o + 1) * taps)].reduce(Int64(0)) { $0 + Int64($1) } }
+            blockLayer = BlockConvolution(layer: c, weights: weights, weightSums: sums)
+        } else {
+            blockLayer = nil
+        }
+        steps = model.analysis.map { layer in
+            switch layer {
+            case .relu:
+                return .relu
+            case .convolution(let c):
+                let scale = 1 / Float(1 << c.shift)
+                return .convolution(c, tapWeights: c.tapMajor { Float($0) * scale }, bias: c.bias.map { Float($0) * scale })
+            }
+        }
+    }
+
+    /// Values stored height × width × channels, like `Activation`.
+    public struct Tensor: Sendable {
+        public var channels: Int
+        public var height: Int
+        public var width: Int
+        public var values: [Float]
+
+        public init(channels: Int, height: Int, width: Int, values: [Float]) {
+            self.channels = channels
+            self.height = height
+            self.width = width
+            self.values = values
+        }
+    }
+
+    /// Runs the network on integer samples (height × width × channels).
+    public func run(samples: [UInt16], channels: Int, height: Int, width: Int, threads: Int = 1) -> Tensor {
+        guard let block = blockLayer, samples.allSatisfy({ $0 <= 255 }) else {
+            return run(Tensor(channels: channels, height: height, width: width, values: samples.map { Float($0) }), threads: threads)
+        }
+        return run(Self.blockConvolution(samples, height: height, width: width, block, threads: threads), from: 1, threads: threads)
+    }
+
+    public func run(_ input: Tensor, threads: Int = 1) -> Tensor {
+        run(input, from: 0, threads: threads)
+    }
+
+    private func run(_ input: Tensor, from first: Int, threads: Int) -> Tensor {
+        var x = input
+        for step in steps.dropFirst(first) {
+            switch step {
+            case .relu:
+                for i in x.values.indices where x.values[i] < 0 { x.values[i] = 0 }
+            case .convolution(let c, let w, let b):
+                x = Self.convolve(x, c, w, b, threads: threads)
+            }
+        }
+        return x
+    }
+
+    private static func blockConvolution(_ samples: [UInt16], height: Int, width: Int, _ block: BlockConvolution, threads: Int) -> Tensor {
+        let c = block.layer
+        let (kh, kw, cin, cout) = (c.kernelHeight, c.kernelWidth, c.inChannels, c.outChannels)
+        let (outH, outW) = (height / kh, width / kw)
+        let taps = kh * kw * cin
+        // 8-bit samples minus 128 fit in 8 bits, so a product is below 2^22 in magnitude and
+        // 256 of them sum exactly in int32.
+        let centre: Int64 = 128
+        let scale = 1 / Float(1 << c.shift)
+        var out = [Float](repeating: 0, count: outH * outW * cout)
+        // Four blocks at a time: each weight row is read from memory once for four dot
+        // products, since the weights (taps × outputs int16) outgrow the caches.
+        let group = 4
+        out.withUnsafeMutableBufferPointer { o in
+            nonisolated(unsafe) let o = o
+            block.weights.withUnsafeBufferPointer { w in
+                samples.withUnsafeBufferPointer { s in
+                    parallel(outH, threads: threads) { by in
+                        var x = [Int16](repeating: 0, count: group * taps)
+                        x.withUnsafeMutableBufferPointer { x in
+                            for first in stride(from: 0, to: outW, by: group) {
+                                for g in 0..<group {
+                                    // Past the last block, repeat it: the results are not stored.
+                                    let bx = min(first + g, outW - 1)
+                                    for ky in 0..<kh {
+                                        let src = ((by * kh + ky) * width + bx * kw) * cin
+                                        let dst = g * taps + ky * kw * cin
+                                        for t in 0..<(kw * cin) { x[dst + t] = Int16(truncatingIfNeeded: Int64(s[src + t]) - centre) }
+                                    }
+                                }
+                                let (x0, x1) = (UnsafeBufferPointer(rebasing: x[0..<taps]), UnsafeBufferPointer(rebasing: x[taps..<(2 * taps)]))
+                                let (x2, x3) = (UnsafeBufferPointer(rebasing: x[(2 * taps)..<(3 * taps)]), UnsafeBufferPointer(rebasing: x[(3 * taps)..<(4 * taps)]))
+                                for oc in 0..<cout {
+                                    let row = UnsafeBufferPointer(rebasing: w[(oc * taps)..<((oc + 1) * taps)])
+                                    var sums: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
+                                    var t = 0
+                                    while t < taps {
+                                        let end = min(taps, t + 256)
+                                        var p: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
+                                        for u in t..<end {
+                                            let wu = Int32(row[u])
+                                            p.0 &+= Int32(x0[u]) &* wu
+                                            p.1 &+= Int32(x1[u]) &* wu
+                                            p.2 &+= Int32(x2[u]) &* wu
+                                            p.3 &+= Int32(x3[u]) &* wu
+                                        }
+                                        sums = (sums.0 + Int64(p.0), sums.1 + Int64(p.1), sums.2 + Int64(p.2), sums.3 + Int64(p.3))
+                                        t = end
+                                    }
+                                    let offset = centre * block.weightSums[oc] + Int64(c.bias[oc])
+                                    let dst = (by * outW + first) * cout + oc
+                                    let count = min(group, outW - first)
+                                    o[dst] = Float(sums.0 + offset) * scale
+                                    if count > 1 { o[dst + cout] = Float(sums.1 + offset) * scale }
+                                    if count > 2 { o[dst + 2 * cout] = Float(sums.2 + offset) * scale }
+                                    if count > 3 { o[dst + 3 * cout] = Float(sums.3 + offset) * scale }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(channels: cout, height: outH, width: outW, values: out)
+    }
+
+    private static func convolve(_ x: Tensor, _ c: Layer.Convolution, _ w: [Float], _ bias: [Float], threads: Int) -> Tensor {
+        guard let (outH, outW) = c.outputSize(height: x.height, width: x.width) else {
+            return Tensor(channels: c.outChannels, height: 0, width: 0, values: [])
+        }
+        let (cin, cout) = (c.inChannels, c.outChannels)
+        var out = [Float](repeating: 0, count: outH * outW * cout)
+        out.withUnsafeMutableBufferPointer { o in
+            nonisolated(unsafe) let o = o
+            w.withUnsafeBufferPointer { w in
+                x.values.withUnsafeBufferPointer { input in
+                    parallel(outH, threads: threads) { oy in
+                        for ox in 0..<outW {
+                            let dst = (oy * outW + ox) * cout
+                            for t in 0..<cout { o[dst + t] = bias[t] }
+                            for ky in 0..<c.kernelHeight {
+                                guard let iy = SynthesisNetwork.source(oy, ky, c.strideY, c.padY, c.transposed, x.height) else { continue }
+                                for kx in 0..<c.kernelWidth {
+                                    guard let ix = SynthesisNetwork.source(ox, kx, c.strideX, c.padX, c.transposed, x.width) else { continue }
+                                    let base = (iy * x.width + ix) * cin
+                                    let tap = (ky * c.kernelWidth + kx) * cin
+                                    for i in 0..<cin {
+                                        let v = input[base + i]
+                                        let row = (tap + i) * cout
+                                        for t in 0..<cout { o[dst + t] += v * w[row + t] }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(channels: cout, height: outH, width: outW, values: out)
+    }
+}

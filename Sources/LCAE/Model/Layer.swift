@@ -1,0 +1,85 @@
+/// One layer of a model's network (spec §15.3).
+public enum Layer: Equatable, Sendable {
+    case convolution(Convolution)
+    /// max(0, x), element-wise.
+    case relu
+
+    /// A 2-D convolution or transposed convolution with int16 weights, int32 biases and a
+    /// power-of-two output quantizer (spec §15.3.1).
+    public struct Convolution: Equatable, Sendable {
+        public var transposed: Bool
+        public var inChannels: Int
+        public var outChannels: Int
+        public var kernelHeight: Int
+        public var kernelWidth: Int
+        public var strideY: Int
+        public var strideX: Int
+        public var padY: Int
+        public var padX: Int
+        /// Extra rows and columns at the bottom and right of a transposed convolution's output
+        /// (PyTorch's `output_padding`); 0 for a convolution.
+        public var outputPadY: Int
+        public var outputPadX: Int
+        /// The accumulator is rounded and shifted right by this many bits (spec §15.4.2).
+        public var shift: Int
+        /// PyTorch's layouts: `[out][in][kh][kw]` for a convolution, `[in][out][kh][kw]` for a
+        /// transposed convolution.
+        public var weights: [Int16]
+        public var bias: [Int32]
+
+        public init(transposed: Bool, inChannels: Int, outChannels: Int, kernel: (Int, Int), stride: (Int, Int),
+                    padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), shift: Int,
+                    weights: [Int16], bias: [Int32]) {
+            self.transposed = transposed
+            self.inChannels = inChannels
+            self.outChannels = outChannels
+            (kernelHeight, kernelWidth) = kernel
+            (strideY, strideX) = stride
+            (padY, padX) = padding
+            (outputPadY, outputPadX) = outputPadding
+            self.shift = shift
+            self.weights = weights
+            self.bias = bias
+        }
+
+        public var kernelSize: Int { kernelHeight * kernelWidth }
+
+        /// The output height and width for an input of `height` × `width` (spec §15.3.1), or nil
+        /// when the output would be empty.
+        public func outputSize(height: Int, width: Int) -> (height: Int, width: Int)? {
+            let h: Int, w: Int
+            if transposed {
+                h = (height - 1) * strideY - 2 * padY + kernelHeight + outputPadY
+                w = (width - 1) * strideX - 2 * padX + kernelWidth + outputPadX
+            } else {
+                let spanY = height + 2 * padY - kernelHeight, spanX = width + 2 * padX - kernelWidth
+                guard spanY >= 0, spanX >= 0 else { return nil }
+                h = spanY / strideY + 1
+                w = spanX / strideX + 1
+            }
+            return h >= 1 && w >= 1 ? (h, w) : nil
+        }
+
+        /// The weight of input channel `i` for output channel `o` at kernel position (`ky`, `kx`).
+        func weight(input i: Int, output o: Int, _ ky: Int, _ kx: Int) -> Int16 {
+            let outer = transposed ? i * outChannels + o : o * inChannels + i
+            return weights[(outer * kernelHeight + ky) * kernelWidth + kx]
+        }
+
+        /// Weights rearranged so that the output channels of one tap are contiguous: entry
+        /// `[(ky·kw + kx)·in + i]·out + o`. Inner loops then run over output channels, which
+        /// vectorizes without reordering any sum.
+        func tapMajor<T>(_ convert: (Int16) -> T) -> [T] {
+            var out = [T]()
+            out.reserveCapacity(weights.count)
+            for ky in 0..<kernelHeight {
+                for kx in 0..<kernelWidth {
+                    for i in 0..<inChannels {
+                        for o in 0..<outChannels { out.append(convert(weight(input: i, output: o, ky, kx))) }
+                    }
+                }
+            }
+            return out
+        }
+    }
+}

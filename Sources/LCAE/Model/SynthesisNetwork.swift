@@ -1,0 +1,217 @@
+/// The integer synthesis network of a model, run exactly as spec §15.4 says: int16 tensors,
+/// int32 accumulators that wrap modulo 2^32, a rounding shift and saturation after each
+/// convolution. Because the sums wrap, their order does not matter: every implementation,
+/// thread count and platform gives the same bits.
+public struct SynthesisNetwork: Sendable {
+    public let model: Model
+    let steps: [Step]
+
+    enum Step: Sendable {
+        case relu
+        case convolution(Layer.Convolution, tapWeights: [Int32])
+        case blockTransposed(Layer.Convolution, blockWeights: [Int16])
+    }
+
+    public init(_ model: Model) {
+        self.model = model
+        steps = model.synthesis.map { layer in
+            switch layer {
+            case .relu: .relu
+            case .convolution(let c) where Self.isBlockTransposed(c): .blockTransposed(c, blockWeights: Self.blockWeights(c))
+            case .convolution(let c): .convolution(c, tapWeights: c.tapMajor { Int32($0) })
+            }
+        }
+    }
+
+    /// The output size for a latent of `height` × `width`, or nil when a layer's output is empty
+    /// or too large (spec §15.4.3).
+    public func outputSize(height: Int, width: Int) -> (height: Int, width: Int)? {
+        var size = (height: height, width: width)
+        for case .convolution(let c) in model.synthesis {
+            guard let next = c.outputSize(height: size.height, width: size.width),
+                  next.height <= 1 << 20, next.width <= 1 << 20 else { return nil }
+            size = next
+        }
+        return size
+    }
+
+    /// The input stage (spec §15.4.1): each latent value times its channel's gain, rounded,
+    /// shifted and saturated to int16, rearranged height × width × channels.
+    public static func input(_ latent: LatentTensor, step: LatentStep) -> Activation {
+        let (c, plane) = (latent.channels, latent.plane)
+        var out = [Int16](repeating: 0, count: latent.values.count)
+        latent.values.withUnsafeBufferPointer { y in
+            out.withUnsafeMutableBufferPointer { o in
+                for k in 0..<c {
+                    let gain = Int64(step.gain(k))
+                    for p in 0..<plane {
+                        o[p * c + k] = saturate16(roundShift(Int64(y[k * plane + p]) * gain, step.shift))
+                    }
+                }
+            }
+        }
+        return Activation(channels: c, height: latent.height, width: latent.width, values: out)
+    }
+
+    /// The output stage (spec §15.4.4): the top-left `height` × `width` of the last layer's
+    /// output, each value rounded to an integer sample and clamped to the bit depth.
+    public func samples(_ y: Activation, height: Int, width: Int) -> [UInt16] {
+        let maximum = Int64((1 << model.bitDepth) - 1)
+        let c = y.channels
+        var out = [UInt16](repeating: 0, count: height * width * c)
+        y.values.withUnsafeBufferPointer { v in
+            out.withUnsafeMutableBufferPointer { o in
+                for row in 0..<height {
+                    let src = row * y.width * c, dst = row * width * c
+                    for t in 0..<(width * c) {
+                        o[dst + t] = UInt16(min(max(roundShift(Int64(v[src + t]), model.outputFractionBits), 0), maximum))
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Runs every layer on the input stage's output (spec §15.4.2).
+    public func run(_ input: Activation, threads: Int = 1) -> Activation {
+        var x = input
+        for step in steps {
+            switch step {
+            case .relu:
+                x.values.withUnsafeMutableBufferPointer { v in
+                    for i in v.indices where v[i] < 0 { v[i] = 0 }
+                }
+            case .convolution(let c, let w):
+                x = Self.convolve(x, c, w, threads: threads)
+            case .blockTransposed(let c, let w):
+                x = Self.blockTransposed(x, c, w, threads: threads)
+            }
+        }
+        return x
+    }
+
+    /// A transposed convolution whose kernel equals its stride, without padding: each input
+    /// position writes its own block of the output, so the layer is a sum of scaled kernels.
+    static func isBlockTransposed(_ c: Layer.Convolution) -> Bool {
+        c.transposed && c.kernelHeight == c.strideY && c.kernelWidth == c.strideX && c.padY == 0 && c.padX == 0
+            && c.outputPadY == 0 && c.outputPadX == 0
+    }
+
+    /// Weights of a block transposed convolution arranged `[in][ky][kx][out]`, so one input
+    /// channel's contribution to its block is one contiguous multiply-add. They stay int16 so
+    /// the products are 16 × 16 → 32-bit multiplies, which vector units do twice as wide.
+    static func blockWeights(_ c: Layer.Convolution) -> [Int16] {
+        var out = [Int16]()
+        out.reserveCapacity(c.weights.count)
+        for i in 0..<c.inChannels {
+            for ky in 0..<c.kernelHeight {
+                for kx in 0..<c.kernelWidth {
+                    for o in 0..<c.outChannels { out.append(c.weight(input: i, output: o, ky, kx)) }
+                }
+            }
+        }
+        return out
+    }
+
+    private static func blockTransposed(_ x: Activation, _ c: Layer.Convolution, _ w: [Int16], threads: Int) -> Activation {
+        let (kh, kw, cin, cout) = (c.kernelHeight, c.kernelWidth, c.inChannels, c.outChannels)
+        let blockSize = kh * kw * cout
+        let (outH, outW) = (x.height * kh, x.width * kw)
+        var out = [Int16](repeating: 0, count: outH * outW * cout)
+        // A row of blocks at a time, input channel by input channel: each channel's weights are
+        // read from memory once per row and stay in cache across its blocks, while the row's
+        // accumulators fit the cache too.
+        out.withUnsafeMutableBufferPointer { o in
+            nonisolated(unsafe) let o = o
+            w.withUnsafeBufferPointer { w in
+                x.values.withUnsafeBufferPointer { input in
+                    c.bias.withUnsafeBufferPointer { bias in
+                        parallel(x.height, threads: threads) { by in
+                            var acc = [Int32](repeating: 0, count: blockSize * x.width)
+                            acc.withUnsafeMutableBufferPointer { acc in
+                                for t in 0..<acc.count { acc[t] = bias[t % cout] }
+                                for i in 0..<cin {
+                                    let row = UnsafeBufferPointer(rebasing: w[(i * blockSize)..<((i + 1) * blockSize)])
+                                    for bx in 0..<x.width {
+                                        let v = input[(by * x.width + bx) * cin + i]
+                                        if v == 0 { continue }
+                                        let block = UnsafeMutableBufferPointer(rebasing: acc[(bx * blockSize)..<((bx + 1) * blockSize)])
+                                        for t in 0..<blockSize { block[t] &+= Int32(v) &* Int32(row[t]) }
+                                    }
+                                }
+                                for bx in 0..<x.width {
+                                    for ky in 0..<kh {
+                                        let dst = ((by * kh + ky) * outW + bx * kw) * cout
+                                        let src = bx * blockSize + ky * kw * cout
+                                        for t in 0..<(kw * cout) {
+                                            o[dst + t] = saturate16(roundShift(Int64(acc[src + t]), c.shift))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Activation(channels: cout, height: outH, width: outW, values: out)
+    }
+
+    /// Any convolution or transposed convolution, computed output position by output position
+    /// (spec §15.4.2): for each output, the sum over the taps that reach it.
+    private static func convolve(_ x: Activation, _ c: Layer.Convolution, _ w: [Int32], threads: Int) -> Activation {
+        guard let (outH, outW) = c.outputSize(height: x.height, width: x.width) else {
+            return Activation(channels: c.outChannels, height: 0, width: 0, values: [])
+        }
+        let (cin, cout) = (c.inChannels, c.outChannels)
+        var out = [Int16](repeating: 0, count: outH * outW * cout)
+        out.withUnsafeMutableBufferPointer { o in
+            nonisolated(unsafe) let o = o
+            w.withUnsafeBufferPointer { w in
+                x.values.withUnsafeBufferPointer { input in
+                    parallel(outH, threads: threads) { oy in
+                        var acc = [Int32](repeating: 0, count: cout)
+                        acc.withUnsafeMutableBufferPointer { acc in
+                            for ox in 0..<outW {
+                                for t in 0..<cout { acc[t] = c.bias[t] }
+                                for ky in 0..<c.kernelHeight {
+                                    guard let iy = Self.source(oy, ky, c.strideY, c.padY, c.transposed, x.height) else { continue }
+                                    for kx in 0..<c.kernelWidth {
+                                        guard let ix = Self.source(ox, kx, c.strideX, c.padX, c.transposed, x.width) else { continue }
+                                        let base = (iy * x.width + ix) * cin
+                                        let tap = (ky * c.kernelWidth + kx) * cin
+                                        for i in 0..<cin {
+                                            let v = Int32(input[base + i])
+                                            if v == 0 { continue }
+                                            let row = (tap + i) * cout
+                                            for t in 0..<cout { acc[t] &+= v &* w[row + t] }
+                                        }
+                                    }
+                                }
+                                let dst = (oy * outW + ox) * cout
+                                for t in 0..<cout { o[dst + t] = saturate16(roundShift(Int64(acc[t]), c.shift)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Activation(channels: cout, height: outH, width: outW, values: out)
+    }
+
+    /// The input row (or column) that kernel position `k` connects to output `o`, if any
+    /// (spec §15.4.2): `o·s + k − p` for a convolution; `(o + p − k) / s` when it divides exactly,
+    /// for a transposed convolution.
+    @inline(__always)
+    static func source(_ o: Int, _ k: Int, _ stride: Int, _ pad: Int, _ transposed: Bool, _ size: Int) -> Int? {
+        let i: Int
+        if transposed {
+            let t = o + pad - k
+            guard t >= 0, t % stride == 0 else { return nil }
+            i = t / stride
+        } else {
+            i = o * stride + k - pad
+        }
+        return i >= 0 && i < size ? i : nil
+    }
+}
