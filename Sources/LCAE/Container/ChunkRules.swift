@@ -17,5 +17,7 @@ enum ChunkRules {
         .activation: ChunkRule(once: false, fixedLength: nil),
         .latentPayload: ChunkRule(once: false, fixedLength: nil),
         .latentHash: ChunkRule(once: false, fixedLength: 33),
+        // Chapter 14: once per continuous latent, checked by LatentDecoder.
+        .recLatent: ChunkRule(once: false, fixedLength: nil),
     ]
 }
