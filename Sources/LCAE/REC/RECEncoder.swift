@@ -43,6 +43,8 @@ public struct RECEncoder: Sendable {
         /// Per block: ideal index bits and steps.
         public var blockBits: [Double]
         public var blockSteps: [Int]
+        /// Per block: the chosen message (interval numbers and in-bin index).
+        public var messages: [ZetaIndexCode.Message]
     }
 
     /// Information estimates from the target itself (KL per dimension), when no dataset-level estimate is given.
@@ -122,7 +124,7 @@ public struct RECEncoder: Sendable {
         let report = Report(indexBits: costs.reduce(0, +), streamBits: 32 * words.count, steps: choices.reduce(0) { $0 + $1.steps },
                             klBits: kl, dInfinityBits: dInf, blocks: layout.blocks.count,
                             certified: method.isExact && choices.allSatisfy(\.certified),
-                            blockBits: costs, blockSteps: choices.map(\.steps))
+                            blockBits: costs, blockSteps: choices.map(\.steps), messages: messages)
         return (chunk, report)
     }
 
