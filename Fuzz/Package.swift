@@ -4,7 +4,7 @@
 // tools/fuzz.sh.
 import PackageDescription
 
-let targets = ["FuzzContainer", "FuzzTables", "FuzzRans", "FuzzChain", "FuzzLatents"]
+let targets = ["FuzzContainer", "FuzzTables", "FuzzRans", "FuzzChain", "FuzzLatents", "FuzzRec"]
 
 let package = Package(
     name: "LCAEFuzz",

@@ -12,6 +12,7 @@ vectors the Swift tests compare with. Standard library only.
 Usage (from the repository root):
     python3 tools/rec_reference.py vectors > Tests/LCAETests/Vectors/rec.json
     python3 tools/rec_reference.py decode FILE.lcae      # Q16 values and SHA-256 of each REC latent
+    python3 tools/rec_reference.py payloads DIR          # RECC payloads of the corpus, as FuzzRec seeds
 """
 
 import hashlib
@@ -406,8 +407,35 @@ def main(argv):
         for latent in decode_file(data):
             print(json.dumps(latent))
         return 0
+    if argv[:1] == ["payloads"] and len(argv) == 2:
+        write_payloads(argv[1])
+        return 0
     print(__doc__, file=sys.stderr)
     return 2
+
+
+def write_payloads(directory):
+    """Seeds for the FuzzRec target (tools/fuzz.sh): every RECC payload of samples/conformance,
+    after two bytes that give its latent's dimension count minus 1."""
+    import glob
+    import os
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "samples", "conformance")
+    for path in sorted(glob.glob(os.path.join(root, "*", "rec-*", "stream.lcae"))):
+        with open(path, "rb") as f:
+            data = f.read()
+        at, dims = 9, 1
+        while at + 8 <= len(data):
+            (length,) = struct.unpack_from("<I", data, at)
+            ctype, p = data[at + 4:at + 8], data[at + 8:at + 8 + length]
+            if ctype == b"HEAD" and len(p) >= 64:
+                _, c, h, w = struct.unpack_from("<HHII", p, 52)
+                dims = c * h * w
+            if ctype == b"RECC":
+                name = os.path.basename(os.path.dirname(path))
+                with open(os.path.join(directory, name), "wb") as f:
+                    f.write(struct.pack("<H", (dims - 1) % 65536) + p)
+                break
+            at += 12 + length
 
 
 def decode_file(data):

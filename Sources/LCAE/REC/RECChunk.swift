@@ -171,6 +171,13 @@ public struct RECChunk: Equatable, Sendable {
         return "\(info.count) estimates, \(Double(total) / 256) bits in all"
     }
 
+    /// Every check of spec §14.8 on a RECC payload at file offset `chunkOffset` (of its length
+    /// field), and the Q16 values it regenerates (spec §14.9): a payload reader for tools and fuzzers.
+    public static func decode(payload: ArraySlice<UInt8>, at chunkOffset: Int = 0, dimensions: Int, limits: Limits) throws(ContainerError) -> [Int32] {
+        let (chunk, offsets) = try parse(payload, at: chunkOffset, dimensions: dimensions, limits: limits)
+        return try decode(chunk, offsets, limits: limits)
+    }
+
     /// The latent a RECC chunk codes, checked and regenerated as spec §14.8 steps 6 to 8 and §14.9 say.
     static func decode(_ chunk: RECChunk, _ offsets: Offsets, limits: Limits) throws(ContainerError) -> [Int32] {
         let layout = chunk.layout
