@@ -4,7 +4,7 @@
 #
 #   tools/fuzz.sh [--seconds N] [--jobs J] [TARGET...]
 #
-# Targets: FuzzContainer FuzzTables FuzzRans FuzzChain FuzzLatents FuzzPNG (default: all).
+# Targets: FuzzContainer FuzzTables FuzzRans FuzzChain FuzzLatents FuzzPNG FuzzRec (default: all).
 # Crash reproducers go to fuzz-out/TARGET/ (git-ignored); the script exits 1 if any target
 # crashed, and prints each target's executions and coverage.
 set -euo pipefail
@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
         *) targets+=("$1"); shift ;;
     esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzContainer FuzzTables FuzzRans FuzzChain FuzzLatents FuzzPNG)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzContainer FuzzTables FuzzRans FuzzChain FuzzLatents FuzzPNG FuzzRec)
 
 swift build --package-path Fuzz -c release --scratch-path .build-fuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library >/dev/null
@@ -38,6 +38,10 @@ seed() {
             done ;;
         FuzzPNG)
             cp Tests/LCAETests/Vectors/png/*.png "$dir/" ;;
+        FuzzRec)
+            # RECC payloads of the REC conformance streams, each after two bytes that give its
+            # latent's dimension count minus one.
+            python3 tools/rec_reference.py payloads "$dir" ;;
         FuzzRans|FuzzChain)
             printf '\x05\x0c\x10\x01\x01\x00\x00\x00\x01\x00\x00\x00\x04\x00\x00\x00' > "$dir/small" ;;
         *)

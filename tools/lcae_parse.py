@@ -50,8 +50,8 @@ this file; `tools/differential_parse.py` shows where the library reads them othe
     integer latent), then the latents one by one;
   * CTAB and CREF count as one "type" in §12.5's missingChunk/badChunkOrder rule (both
     present is "a second one": badChunkOrder);
-  * a continuous latent (kind 2) is missingChunk at HEAD in the second pass (§7.1.4: its
-    chunks are not defined by version 1.0);
+  * a continuous latent (kind 2) without a RECC chunk is missingChunk at HEAD (§14.8);
+    RECC chunks are checked and decoded by tools/rec_reference.py (chapter 14);
   * HEAD: the coder rule of step 5 (an integer latent with coder none) at the kind field;
   * a CTAB payload shorter than its 6-byte header is badChunkLength at the chunk;
   * a table body's precision / channel_count not matching HEAD: at the body's precision /
@@ -72,6 +72,8 @@ import struct
 import sys
 import zlib
 
+import rec_reference       # chapter 14, also written from the spec alone (tools/rec_reference.py)
+
 SIGNATURE = bytes([0x8C, 0x4C, 0x43, 0x41, 0x45, 0x0D, 0x0A, 0x1A, 0x0A])
 TABLE_FILE_SIGNATURE = bytes([0x8C, 0x4C, 0x43, 0x54, 0x0D, 0x0A, 0x1A, 0x0A])
 MAX_CHUNK_LENGTH = 2 ** 31 - 1
@@ -91,7 +93,7 @@ LEVELS = {
                               2 ** 31 - 1, 2 ** 20, 24, 65536))),
 }
 
-KNOWN_TYPES = {b"HEAD", b"LEND", b"tEXT", b"CTAB", b"CREF", b"ACTV", b"LATP", b"lHSH"}
+KNOWN_TYPES = {b"HEAD", b"LEND", b"tEXT", b"CTAB", b"CREF", b"ACTV", b"LATP", b"lHSH", b"RECC"}
 FIXED_LENGTHS = {b"LEND": 0, b"CREF": 33, b"lHSH": 33}   # HEAD: 52 + 12 x latent_count
 COLOUR_FORMATS = {0: "none", 1: "grey", 3: "rgb"}
 CODERS = {0: "none", 1: "rans64"}
@@ -626,7 +628,7 @@ class Parser:
         elif t == b"lHSH":
             self.lhsh.append((c, payload, base))    # its latent_index: second pass (§12.5)
         else:
-            # CTAB, CREF, ACTV, LATP: checked in the second pass (§9, §12.5).
+            # CTAB, CREF, ACTV, LATP, RECC: checked in the second pass (§9, §12.5, §14.8).
             self.ch12.append((c, payload, base))
 
     def _head(self, c, p, base):
@@ -826,6 +828,12 @@ class Parser:
             i = p[0]
             c.field("latent_index", base, 1, i)
             c.details["latent_index"] = i
+            if c.type == b"RECC":
+                if i >= len(self.latents) or self.latents[i].kind != 2:
+                    raise LcaeError("badField", base,
+                                    f"RECC latent_index {i} is not the index of a continuous "
+                                    f"latent of HEAD (spec §14.8)")
+                continue
             if i >= len(self.latents) or self.latents[i].kind != 1:
                 raise LcaeError("badField", base,
                                 f"{type_name(c.type)} latent_index {i} is not the index of an "
@@ -835,9 +843,8 @@ class Parser:
         role = {b"CTAB": "T", b"CREF": "T", b"ACTV": "A", b"LATP": "L"}
         for lat in self.latents:
             if lat.kind == 2:
-                raise LcaeError("missingChunk", self.head_offset,
-                                f"latent {lat.index} is a continuous latent, whose chunks this "
-                                f"version does not define (spec §7.1.4)")
+                self._recc(lat)
+                continue
             mine = [x for x in self.ch12 if x[1][0] == lat.index]
             roles = [role[x[0].type] for x in mine]
             if roles != ["T", "A", "L"]:
@@ -861,6 +868,25 @@ class Parser:
             self._actv(ac, ap, ab, lat)
             lat.latp_seen = True
             self._latp(lc, lp, lb, lat)
+
+    def _recc(self, lat):
+        """§14.8: one RECC per continuous latent, its checks, and the values of §14.9."""
+        mine = [x for x in self.ch12 if x[0].type == b"RECC" and x[1][0] == lat.index]
+        if not mine:
+            raise LcaeError("missingChunk", self.head_offset,
+                            f"continuous latent {lat.index} has no RECC chunk (spec §14.8)")
+        if len(mine) > 1:
+            raise LcaeError("badChunkOrder", mine[1][0].offset,
+                            f"continuous latent {lat.index} has a second RECC chunk (spec §14.8)")
+        c, p, base = mine[0]
+        dims = lat.channels * lat.height * lat.width
+        try:
+            rec = rec_reference.parse_recc(p, c.offset, dims, self.limits["max_rec_blocks"])
+            c.details["method"] = rec_reference.METHODS[rec["method"]]
+            c.details["block_count"] = rec["block_count"]
+            lat.values = rec_reference.decode_recc(rec, self.limits["max_log2_candidates"])
+        except rec_reference.RecError as e:
+            raise LcaeError(e.code, e.offset, e.message)
 
     def _check_tables_match(self, tables, lat, offset, p_offset=None):
         if tables.precision != self.head["precision"]:
@@ -1186,12 +1212,11 @@ def decoder_contract(args):
         print(f"error: {res.error.code} at byte {res.error.offset}: {res.error.message}",
               file=sys.stderr)
         return 2
-    ints = [lat for lat in res.latents if lat.kind == 1]
-    if not ints:
-        print("the stream is valid and holds no integer latent; nothing written",
-              file=sys.stderr)
+    # §13.4: the first latent in HEAD order (a continuous one as its Q16 values, §14.3).
+    if not res.latents:
+        print("the stream is valid and holds no latent; nothing written", file=sys.stderr)
         return 0
-    lat = ints[0]
+    lat = res.latents[0]
     write_npy(args.output, lat.values, (lat.channels, lat.height, lat.width))
     print(f"{lat.channels} x {lat.height} x {lat.width} values", file=sys.stderr)
     return 0

@@ -8,6 +8,10 @@ with an independent expectation. Invalid streams are valid ones edited here, wit
 container writer of this script's own (CRC-32 from zlib), each with the error code a
 reader must report.
 
+REC streams (chapter 14) are written by `lcae rec encode`; their sheets give the SHA-256 of
+the latent as tools/rec_reference.py (an independent implementation of the spec) regenerates
+it from the stream's indices.
+
 Usage (from the repository root, after `swift build -c release`):
     python3 tools/make_conformance.py [--lcae .build/release/lcae]
 """
@@ -23,6 +27,8 @@ import tempfile
 import zlib
 
 import numpy as np
+
+import rec_reference  # chapter 14 written from the spec alone: the expected values of REC streams
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.join(HERE, "..")
@@ -291,7 +297,120 @@ def main():
             inband_stream, lambda c: c[find(c, b"LATP")][1].__setitem__(-2, c[find(c, b"LATP")][1][-2] ^ 0x10)), "badPayload", "§10.5.3")
         invalid("latent-hash-mismatch", "an lHSH that does not match the latent", edited(
             inband_stream, lambda c: c[find(c, b"lHSH")][1].__setitem__(5, c[find(c, b"lHSH")][1][5] ^ 1)), "hashMismatch", "§12.7")
+        rec_cases(corpus, tmp, invalid)
     print(f"wrote {len(os.listdir(os.path.join(OUT, 'valid')))} valid and {len(os.listdir(os.path.join(OUT, 'invalid')))} invalid cases")
+
+
+def recc_payload(index, method, seed, bpb, m, gmax, ratio, count, prior, info, words):
+    """A RECC payload from its fields (spec §14.8, Table 14-1)."""
+    out = struct.pack("<BBBBQBBHHI", index, method, 1, 0 if len(prior) == 1 else 1, seed, bpb, m, gmax, ratio, count)
+    for mu, sigma in prior:
+        out += struct.pack("<iI", mu, sigma)
+    out += struct.pack(f"<{len(info)}H", *info) + struct.pack("<I", len(words)) + struct.pack(f"<{len(words)}I", *words)
+    return bytearray(out)
+
+
+def rec_cases(corpus, tmp, invalid):
+    """Valid streams of every REC method and invalid edits of them (spec chapter 14)."""
+    mean = np.array([1.1, -0.6, 0.3, 0.1, 0.0])
+    std = np.array([0.1, 0.3, 0.6, 0.8, 1.0])
+    for name, array in (("m", mean), ("s", std), ("pm", np.array([0.0, 0.1, -0.1, 0.2, 0.0])),
+                        ("ps", np.array([1.0, 1.2, 0.9, 1.1, 1.0])), ("mi", np.array([5.0, 2.5, 1.0, 0.3, 0.0]))):
+        np.save(os.path.join(tmp, name + ".npy"), array)
+
+    def encode(method, args):
+        out = os.path.join(tmp, "z.lcae")
+        paths = ["--mean", os.path.join(tmp, "m.npy"), "--std", os.path.join(tmp, "s.npy")]
+        corpus.run("rec", "encode", *paths, "--method", method, *args, "-o", out)
+        command = "lcae rec encode --mean M.npy --std S.npy --method " + method + " " + " ".join(args) + " -o stream.lcae"
+        with open(out, "rb") as f:
+            return f.read(), command
+
+    def valid(name, purpose, features, stream, command):
+        (decoded,) = rec_reference.decode_file(stream)
+        level = parse(stream)[0][1][15]
+        corpus.case("valid", name, stream, {
+            "purpose": purpose, "features": ["REC", *features], "profile": 1, "level": level,
+            "expected": {"valid": True, "latent_sha256": [decoded["sha256"]], "image_sha256": None,
+                         "header": {"format_version": "1.0", "colour_format": "none", "coder": "none",
+                                    "precision": 0, "level": level}},
+            "tables": [], "command": command})
+
+    streams = {}
+    for method, args in (("pfr", ["--bits-per-block", "24", "--seed", "11"]),
+                         ("orc", ["--bits-per-block", "8", "--seed", "12"]),
+                         ("sp-pfr", ["--bits-per-block", "6", "--seed", "13"]),
+                         ("sp-orc", ["--bits-per-block", "6", "--log2-candidates", "6", "--seed", "14"])):
+        stream, command = encode(method, args)
+        streams[method] = stream
+        valid(f"rec-{method}", f"a 5-dimension Gaussian target coded by {method} (spec §14.10)", [method], stream, command)
+    stream, command = encode("sp-pfr", ["--bits-per-block", "4", "--max-block-dims", "2", "--seed", str(2 ** 64 - 1),
+                                        "--prior-mean", os.path.join(tmp, "pm.npy"), "--prior-std", os.path.join(tmp, "ps.npy"),
+                                        "--mi", os.path.join(tmp, "mi.npy")])
+    valid("rec-per-dimension-prior", "per-dimension prior, dataset-level information estimates, blocks capped at 2 dimensions, "
+          "the largest seed", ["sp-pfr", "prior_mode=1", "max_block_dims", "seed=2^64-1"], stream,
+          command.replace(os.path.join(tmp, ""), "").replace("pm.npy", "PM.npy").replace("ps.npy", "PS.npy").replace("mi.npy", "I.npy"))
+
+    def recc(stream):
+        chunks = parse(stream)
+        i = find(chunks, b"RECC")
+        dims = struct.unpack_from("<HII", chunks[0][1], 54)
+        rec = rec_reference.parse_recc(bytes(chunks[i][1]), 0, dims[0] * dims[1] * dims[2], 2 ** 20)
+        return chunks, i, rec
+
+    def rebuilt(stream, **change):
+        chunks, i, rec = recc(stream)
+        rec.update(change)
+        chunks[i][1] = recc_payload(0, rec["method"], rec["seed"], rec["bits_per_block"], rec["index_bits"],
+                                    rec["max_block_dims"], rec["zeta_ratio"], rec["block_count"], rec["prior"],
+                                    rec["info"], rec["words"])
+        return chunks
+
+    def rec_invalid(name, purpose, chunks, code, clause):
+        invalid(name, purpose, build(chunks), code, clause, table=None)
+
+    def byte_edit(stream, at, value):
+        chunks, i, _ = recc(stream)
+        chunks[i][1][at] = value
+        return chunks
+
+    pfr = streams["pfr"]
+    _, _, rec = recc(pfr)
+    blocks, bits = rec_reference.layout(rec["info"], rec["bits_per_block"], rec["max_block_dims"], False)
+    m = 4
+    words = rec_reference.encode_indices([([], 2 ** m + 2)] * len(blocks), [bits[a:e] for a, e in blocks], True, m, rec["zeta_ratio"])
+    rec_invalid("rec-index-out-of-range", "an in-bin index of 2^m + 2 with index_bits m = 4 (its octave is m, its raw bits non-zero)",
+                rebuilt(pfr, index_bits=m, words=words), "badIndex", "§14.7")
+    rec_invalid("rec-words-left-over", "a word before the index stream: the stream does not end after the last block",
+                rebuilt(pfr, words=[0x12345] + rec["words"]), "badPayload", "§14.7")
+    rec_invalid("rec-bad-method", "method 4", byte_edit(pfr, 1, 4), "badField", "§14.8")
+    rec_invalid("rec-bad-prng", "prng 2", byte_edit(pfr, 2, 2), "badField", "§14.8")
+    rec_invalid("rec-bad-zeta-ratio", "zeta_ratio 0 for pfr", rebuilt(pfr, zeta_ratio=0), "badField", "§14.8")
+    rec_invalid("rec-bad-prior-std", "a prior standard deviation of 0", rebuilt(pfr, prior=[(0, 0)]), "badField", "§14.8")
+    rec_invalid("rec-block-count-mismatch", "block_count one more than the estimates give",
+                rebuilt(pfr, block_count=rec["block_count"] + 1), "badField", "§14.8")
+    chunks, i, _ = recc(pfr)
+    chunks[i][1] = chunks[i][1][:-1]
+    rec_invalid("rec-short-payload", "a RECC payload one byte shorter than its word_count says", chunks, "badChunkLength", "§14.8")
+    rec_invalid("rec-missing", "a continuous latent without its RECC chunk",
+                [c for c in parse(pfr) if c[0] != b"RECC"], "missingChunk", "§14.8")
+    chunks, i, _ = recc(pfr)
+    chunks.insert(i, [b"RECC", bytearray(chunks[i][1])])
+    rec_invalid("rec-twice", "two RECC chunks for one latent", chunks, "badChunkOrder", "§14.8")
+    chunks, i, rec = recc(pfr)
+    chunks[0][1][15] = 1
+    d = 4097
+    head = chunks[0][1]
+    struct.pack_into("<HII", head, 54, 1, 1, d)
+    chunks[i][1] = recc_payload(0, 1, 1, 1, 0, 1, 0, d, [(0, 65536)], [256] * d, [])
+    rec_invalid("rec-blocks-above-level", "4097 one-dimension blocks at level 1 (max_rec_blocks 4096)", chunks, "limitExceeded", "§8, §14.8")
+    orc = streams["orc"]
+    chunks, i, rec = recc(orc)
+    blocks, bits = rec_reference.layout(rec["info"], rec["bits_per_block"], rec["max_block_dims"], False)
+    chunks = rebuilt(orc, index_bits=17, words=rec_reference.encode_indices([([], 70000)] * len(blocks), [bits[a:e] for a, e in blocks], False, 17, 0))
+    chunks[0][1][15] = 1
+    rec_invalid("rec-candidates-above-level", "ORC blocks of 2^17 candidates at level 1 (max_log2_candidates 16)",
+                chunks, "limitExceeded", "§8, §14.8")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ struct LCAECommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lcae",
         abstract: "Write, read, check and inspect .lcae files, the bitstream of a low-complexity learned image codec.",
-        subcommands: [RoundTripCommand.self, EncodeCommand.self, DecodeCommand.self, TrainModelCommand.self, InspectCommand.self, CheckCommand.self, FitCommand.self, EncodeLatentsCommand.self, DecodeLatentsCommand.self, AnsCommand.self, ChainCommand.self, BenchCommand.self]
+        subcommands: [RoundTripCommand.self, EncodeCommand.self, DecodeCommand.self, TrainModelCommand.self, InspectCommand.self, CheckCommand.self, FitCommand.self, EncodeLatentsCommand.self, DecodeLatentsCommand.self, AnsCommand.self, ChainCommand.self, BenchCommand.self, RecCommand.self]
     )
 }
 

@@ -99,7 +99,7 @@ struct EncodeLatentsCommand: ParsableCommand {
 struct DecodeLatentsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decode-latents",
-        abstract: "Decode the integer latent of an .lcae stream to .npy (int32, shape (C, H, W)).")
+        abstract: "Decode the first latent of an .lcae stream to .npy (int32, shape (C, H, W); a continuous latent as its Q16 values).")
 
     @Argument(help: "The .lcae stream.") var stream: String
     @Option(help: "Table files a stream may reference (repeatable).") var tables: [String] = []
@@ -110,9 +110,15 @@ struct DecodeLatentsCommand: ParsableCommand {
         do {
             let container = try ContainerReader().read(contentsOf: stream)
             let available = try tables.map { try TableFile.read(contentsOf: $0) }
-            let decoded = try LatentDecoder(threads: threads, available: available).decode(container)
-            guard let first = decoded.first else {
-                print("the stream is valid and holds no integer latent; nothing written")
+            let all = try LatentDecoder(threads: threads, available: available).decodeAll(container)
+            // The external-decoder contract (spec §13.4): the first latent in HEAD order.
+            if let rec = all.continuous.first, rec.index < (all.integer.first?.index ?? Int.max) {
+                try rec.tensor.npy.write(to: output)
+                print("\(rec.tensor.channels) x \(rec.tensor.height) x \(rec.tensor.width) Q16 values of a continuous latent (\(rec.chunk.method))")
+                return
+            }
+            guard let first = all.integer.first else {
+                print("the stream is valid and holds no latent; nothing written")
                 return
             }
             try first.tensor.npy.write(to: output)

@@ -133,7 +133,7 @@ struct LatentStreamTests {
         #expect(try Self.decode(stripped).first?.hashChecked == false)
     }
 
-    @Test("a continuous latent cannot be decoded yet: its REC chunks are missing")
+    @Test("a continuous latent without its RECC chunk is missingChunk (spec §14.8)")
     func continuous() throws {
         let header = Header(coder: .none, precision: 0, latents: [.init(kind: .continuous, channels: 2, height: 1, width: 5)])
         let bytes = try ContainerWriter(header: header).bytes()

@@ -17,7 +17,7 @@ public struct StreamCheck: Sendable {
         public var header: Header?
         /// The first error, or nil for a conforming stream.
         public var error: ContainerError?
-        /// SHA-256 of each decoded integer latent, hex (spec §12.7).
+        /// SHA-256 of each decoded latent in HEAD order, hex (spec §12.7, §14.3).
         public var latentSHA256: [String] = []
 
         /// The spec clause an error message cites, such as "§12.5".
@@ -37,8 +37,8 @@ public struct StreamCheck: Sendable {
         }
         do {
             let container = try ContainerReader(limits: limits).read(bytes)
-            let decoded = try LatentDecoder(limits: limits, available: tables).decode(container)
-            outcome.latentSHA256 = decoded.map { LatentChunk.hash($0.tensor).map(hex2).joined() }
+            let decoded = try LatentDecoder(limits: limits, available: tables).decodeAll(container)
+            outcome.latentSHA256 = decoded.latentSHA256.map { $0.map(hex2).joined() }
         } catch {
             outcome.error = error
         }

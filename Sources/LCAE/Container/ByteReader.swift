@@ -41,6 +41,10 @@ struct ByteReader {
         try UInt32(uint(4, what))
     }
 
+    mutating func u64(_ what: String) throws(ContainerError) -> UInt64 {
+        try uint(8, what)
+    }
+
     private mutating func uint(_ size: Int, _ what: String) throws(ContainerError) -> UInt64 {
         let raw = try bytes(size, what)
         var value: UInt64 = 0
@@ -58,6 +62,7 @@ struct ByteWriter {
     mutating func u8(_ value: UInt8) { bytes.append(value) }
     mutating func u16(_ value: UInt16) { append(UInt64(value), size: 2) }
     mutating func u32(_ value: UInt32) { append(UInt64(value), size: 4) }
+    mutating func u64(_ value: UInt64) { append(value, size: 8) }
     mutating func append<S: Sequence>(contentsOf other: S) where S.Element == UInt8 {
         bytes.append(contentsOf: other)
     }

@@ -20,5 +20,7 @@ enum ChunkRules {
         // Chapter 16: the latent step and the image hash.
         .latentStep: ChunkRule(once: true, fixedLength: nil),
         .imageHash: ChunkRule(once: false, fixedLength: 32),
+        // Chapter 14: once per continuous latent, checked by LatentDecoder.
+        .recLatent: ChunkRule(once: false, fixedLength: nil),
     ]
 }

@@ -33,8 +33,10 @@ public struct ContainerError: Error, Equatable, Sendable, CustomStringConvertibl
         /// Context tables break a constraint of spec §12.2: a zero or wrong-total frequency table,
         /// an order that is not a permutation, a threshold or value out of range.
         case badTable
-        /// The entropy-coded payload is inconsistent or does not decode to its declared end (spec §10, §12.6).
+        /// The entropy-coded payload is inconsistent or does not decode to its declared end (spec §10, §12.6, §14.7).
         case badPayload
+        /// A REC in-bin index outside its block's range (spec §14.7).
+        case badIndex
         /// A chunk's compressed data does not inflate to its declared size (spec §12.5).
         case badCompression
         /// Referenced tables or a model are not the ones the stream names, or are not available (spec §12.5).

@@ -31,6 +31,10 @@ struct FieldReader {
         try record(name, 4) { (r: inout ByteReader) throws(ContainerError) in try r.u32(name) }
     }
 
+    mutating func u64(_ name: String) throws(ContainerError) -> UInt64 {
+        try record(name, 8) { (r: inout ByteReader) throws(ContainerError) in try r.u64(name) }
+    }
+
     /// Raw bytes, recorded as lowercase hex (long runs shortened).
     mutating func bytes(_ count: Int, _ name: String) throws(ContainerError) -> ArraySlice<UInt8> {
         let start = reader.offset
@@ -39,6 +43,9 @@ struct FieldReader {
         fields.append(Field(name: name, offset: start, size: count, value: shown))
         return value
     }
+
+    /// Records a field read directly through `reader` (long arrays, shown as a summary).
+    mutating func append(_ field: Field) { fields.append(field) }
 
     /// Replaces the recorded text of the last field, for enumerations shown by name.
     mutating func describeLast(_ text: String) {

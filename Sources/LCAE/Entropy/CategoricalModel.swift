@@ -63,7 +63,8 @@ public struct CategoricalModel: Equatable, Sendable {
         try self.init(frequencies: frequencies, precision: precision)
     }
 
-    private init(validatedCDF cdf: [UInt32], precision: Int) {
+    /// A model from a table the caller built valid by construction (spec §10.2 holds), without the checks.
+    init(validatedCDF cdf: [UInt32], precision: Int) {
         self.precision = precision
         self.cdf = cdf
         let n = cdf.count - 1

@@ -44,6 +44,8 @@ public struct Inspection: Sendable {
             fields += Self.latentFields(record.type, bytes[payloadRange], at: record.payloadOffset)
         case .latentStep, .imageHash:
             fields += Self.imageFields(record.type, bytes[payloadRange], at: record.payloadOffset)
+        case .recLatent:
+            fields += Self.recFields(bytes[payloadRange], at: record.offset, header: scan.header)
         default:
             break
         }
@@ -104,6 +106,15 @@ public struct Inspection: Sendable {
             }
             if count > 16 { _ = try r.bytes(4 * (count - 16), "gain[16...]") }
         } catch {}
+        return r.fields
+    }
+
+    /// The fields of a RECC chunk (spec §14.8), as far as they parse; the latent's size comes from HEAD.
+    static func recFields(_ payload: ArraySlice<UInt8>, at chunkOffset: Int, header: Header?) -> [Field] {
+        var r = FieldReader(payload, fileOffset: chunkOffset + 8)
+        let index = payload.first.map(Int.init)
+        let dimensions = index.flatMap { i in header.flatMap { i < $0.latents.count ? $0.latents[i].count : nil } } ?? 0
+        _ = try? RECChunk.parse(&r, at: chunkOffset, dimensions: dimensions, limits: Level.highest)
         return r.fields
     }
 

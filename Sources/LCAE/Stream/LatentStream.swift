@@ -88,16 +88,52 @@ public struct LatentDecoder: Sendable {
         public var hashChecked: Bool
     }
 
+    /// One decoded continuous latent: its Q16 values (spec §14.3) and how it was coded.
+    public struct DecodedContinuous: Sendable {
+        public var index: Int
+        public var tensor: LatentTensor
+        public var chunk: RECChunk
+    }
+
+    /// Every latent of a stream, integer and continuous.
+    public struct Decoding: Sendable {
+        public var integer: [Decoded] = []
+        public var continuous: [DecodedContinuous] = []
+
+        /// SHA-256 of each decoded latent in HEAD order, as conformance sheets give them (spec §13.2).
+        public var latentSHA256: [[UInt8]] {
+            let all = integer.map { ($0.index, $0.tensor) } + continuous.map { ($0.index, $0.tensor) }
+            return all.sorted { $0.0 < $1.0 }.map { LatentChunk.hash($0.1) }
+        }
+    }
+
+    /// The integer latents of a stream (spec §12.6), after every check of chapters 12 and 14.
     public func decode(_ container: Container) throws(ContainerError) -> [Decoded] {
+        try decodeAll(container).integer
+    }
+
+    /// Decodes every latent in HEAD order (spec §9 second pass, §12.6, §14.9).
+    public func decodeAll(_ container: Container) throws(ContainerError) -> Decoding {
         let header = container.header
         let effective = limits.intersection(Level.limits(header.level) ?? limits)
         let offsets = container.chunkOffsets
         var groups: [Int: [(Chunk, Int)]] = [:]
         var hashes: [Int: ([UInt8], Int)] = [:]
+        var recGroups: [Int: [(Chunk, Int)]] = [:]
         for (chunk, offset) in zip(container.chunks, offsets) {
-            let types: [ChunkType] = [.tables, .tableReference, .activation, .latentPayload, .latentHash]
+            let types: [ChunkType] = [.tables, .tableReference, .activation, .latentPayload, .latentHash, .recLatent]
             guard types.contains(chunk.type) else { continue }
             let index = chunk.payload.first.map(Int.init)
+            if chunk.type == .recLatent {
+                guard let index else {
+                    throw ContainerError(.badChunkLength, at: offset, "RECC has no latent_index (spec §14.8)")
+                }
+                guard index < header.latents.count && header.latents[index].kind == .continuous else {
+                    throw ContainerError(.badField, at: offset + 8, "RECC names latent \(index), which is not a continuous latent of HEAD (spec §14.8)")
+                }
+                recGroups[index, default: []].append((chunk, offset))
+                continue
+            }
             let names = index.map { $0 < header.latents.count && header.latents[$0].kind == .integer } ?? false
             if chunk.type == .latentHash {
                 // Ancillary: a malformed or repeated hash is skipped, never fatal (spec §5.4, §12.7).
@@ -114,14 +150,12 @@ public struct LatentDecoder: Sendable {
             }
             groups[index, default: []].append((chunk, offset))
         }
-        // Continuous latents are coded by REC chunks, which this version does not define yet: a
-        // stream declaring one cannot carry the chunks that code it (spec §7.1.4).
-        if let index = header.latents.firstIndex(where: { $0.kind == .continuous }) {
-            throw ContainerError(.missingChunk, at: Signature.bytes.count,
-                                 "latent \(index) is continuous; the REC chunks that code it are not defined in this version (spec §7.1.4)")
-        }
-        var decoded: [Decoded] = []
-        for (index, shape) in header.latents.enumerated() where shape.kind == .integer {
+        var decoded = Decoding()
+        for (index, shape) in header.latents.enumerated() {
+            if shape.kind == .continuous {
+                decoded.continuous.append(try decodeContinuous(index, shape, recGroups[index] ?? [], effective))
+                continue
+            }
             let group = groups[index] ?? []
             let types = group.map(\.0.type)
             guard types.count == 3, [.tables, .tableReference].contains(types[0]), types[1] == .activation, types[2] == .latentPayload else {
@@ -168,9 +202,24 @@ public struct LatentDecoder: Sendable {
                 }
                 checked = true
             }
-            decoded.append(Decoded(index: index, tensor: tensor, placement: placement, tables: tables, hashChecked: checked))
+            decoded.integer.append(Decoded(index: index, tensor: tensor, placement: placement, tables: tables, hashChecked: checked))
         }
         return decoded
+    }
+
+    /// One RECC per continuous latent (spec §14.8), parsed, checked and regenerated (spec §14.9).
+    private func decodeContinuous(_ index: Int, _ shape: Header.LatentShape, _ group: [(Chunk, Int)], _ limits: Limits) throws(ContainerError) -> DecodedContinuous {
+        guard let (chunk, offset) = group.first else {
+            throw ContainerError(.missingChunk, at: Signature.bytes.count, "continuous latent \(index) has no RECC chunk (spec §14.8)")
+        }
+        guard group.count == 1 else {
+            throw ContainerError(.badChunkOrder, at: group[1].1, "continuous latent \(index) has a second RECC chunk (spec §14.8)")
+        }
+        // HEAD's checks bound the shape by max_latent_values, so the count exists.
+        let dimensions = shape.count ?? 0
+        let (rec, offsets) = try RECChunk.parse(chunk.payload, at: offset, dimensions: dimensions, limits: limits)
+        let values = try RECChunk.decode(rec, offsets, limits: limits)
+        return DecodedContinuous(index: index, tensor: LatentTensor(channels: shape.channels, height: shape.height, width: shape.width, values: values), chunk: rec)
     }
 
     /// Where a mismatch between tables and HEAD is reported (spec §9): the body's own fields when
