@@ -135,18 +135,18 @@ def check_cli(lcae):
                          "[--entropy contexts|factorized] --json, and lcae decode IN.lcae -o OUT.png.")
 
 
-def lcae_point(lcae, image_path, original, config, quality, workdir):
+def lcae_point(lcae, image_path, original, config, quality, workdir, model_args=()):
     """Encode, decode and measure one point; returns the point and its cross-check warnings."""
     stem = f"{os.path.splitext(os.path.basename(image_path))[0]}-{config}-q{quality}"
     stream = os.path.join(workdir, stem + ".lcae")
     decoded_path = os.path.join(workdir, stem + ".png")
     stdout, encode_seconds = run([lcae, "encode", image_path, "-o", stream, "--quality", str(quality),
-                                  *CONFIGS[config], "--json"])
+                                  *CONFIGS[config], *model_args, "--json"])
     try:
         report = json.loads(stdout)
     except json.JSONDecodeError as error:
         raise RuntimeError(f"lcae encode printed no JSON object for {stem}: {error}\n{stdout[:500]}")
-    _, decode_seconds = run([lcae, "decode", stream, "-o", decoded_path])
+    _, decode_seconds = run([lcae, "decode", stream, "-o", decoded_path, *model_args])
     height, width = original.shape[:2]
     nbytes = os.path.getsize(stream)
     point = {"quality": quality, "bytes": nbytes, "bpp": bits_per_pixel(nbytes, width, height),
@@ -259,11 +259,16 @@ def bd_table(results, names):
     return table, warnings
 
 
-def markdown(command, images, lcae_qualities, results, table, warnings, jobs):
+def markdown(command, images, lcae_qualities, results, table, warnings, jobs, leave_one_out):
     names = list(images)
+    models = ("Models: each image is coded with a model trained by `lcae train-model` on the other images only "
+              "(leave one out)." if leave_one_out else
+              "Models: the default models, which were trained on these same images (in-sample; "
+              "see `--leave-one-out` for the out-of-sample figures).")
     out = ["# LCAE codec evaluation", "",
            f"Command: `{command}`", "",
            f"Machine: (2 vCPUs, release build); encodes run with --jobs {jobs}.", "",
+           models, "",
            "Images: " + ", ".join(f"{n} ({i['width']}×{i['height']}, {'grey' if i['channels'] == 1 else 'RGB'})"
                                   for n, i in images.items()), "",
            f"LCAE qualities: {', '.join(map(str, lcae_qualities))}. "
@@ -345,6 +350,9 @@ def main():
                         help="LCAE encode/decode runs in parallel (the machine has 2 shared cores)")
     parser.add_argument("--markdown", metavar="FILE", help="also write the Markdown report to FILE")
     parser.add_argument("--json", metavar="FILE", help="write all raw points and BD-rates to FILE")
+    parser.add_argument("--leave-one-out", action="store_true",
+                        help="code each image with a model trained by `lcae train-model` on the other images only "
+                             "(the default models were trained on all development images)")
     args = parser.parse_args()
     qualities = QUICK_QUALITIES if args.quick else sorted(set(args.qualities))
     command = shlex.join(["python3", *sys.argv])
@@ -362,9 +370,18 @@ def main():
     for name, (_, original) in originals.items():
         results[name]["JPEG"] = [jpeg_point(original, q) for q in JPEG_QUALITIES]
     with tempfile.TemporaryDirectory(prefix="lcae-eval-") as workdir:
+        model_args = {n: () for n in originals}
+        if args.leave_one_out:
+            for name, (path, original) in originals.items():
+                others = [p for n, (p, _) in originals.items() if n != name]
+                model = os.path.join(workdir, f"without-{os.path.splitext(name)[0]}.lcaem")
+                colour = "grey" if original.ndim == 2 else "rgb"
+                print(f"training a {colour} model without {name}", file=sys.stderr)
+                run([args.lcae, "train-model", *others, "--colour", colour, "--threads", str(max(1, args.jobs)), "-o", model])
+                model_args[name] = ("--model", model)
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs))
         tasks = [(n, c, q) for n in originals for c in CONFIGS for q in qualities]
-        futures = [pool.submit(lcae_point, args.lcae, originals[n][0], originals[n][1], c, q, workdir)
+        futures = [pool.submit(lcae_point, args.lcae, originals[n][0], originals[n][1], c, q, workdir, model_args[n])
                    for n, c, q in tasks]
         try:
             for (name, config, quality), future in zip(tasks, futures):
@@ -381,7 +398,7 @@ def main():
     warnings += bd_warnings
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
-    report = markdown(command, images, qualities, results, table, warnings, args.jobs)
+    report = markdown(command, images, qualities, results, table, warnings, args.jobs, args.leave_one_out)
     print(report, end="")
     if args.markdown:
         with open(args.markdown, "w") as f:

@@ -103,13 +103,21 @@ struct DecodeLatentsCommand: ParsableCommand {
 
     @Argument(help: "The .lcae stream.") var stream: String
     @Option(help: "Table files a stream may reference (repeatable).") var tables: [String] = []
+    @Option(help: "Model files whose table sets a stream may reference; the default models always are.") var model: [String] = []
     @Option(help: "Decoder threads.") var threads = 1
     @Option(name: .shortAndLong, help: "Output .npy.") var output: String
 
     func run() throws {
         do {
             let container = try ContainerReader().read(contentsOf: stream)
-            let available = try tables.map { try TableFile.read(contentsOf: $0) }
+            var available = try tables.map { try TableFile.read(contentsOf: $0) }
+            // A CREF may name a table set of the bound model (spec §15.2).
+            if let hash = container.header.modelHash,
+               let bound = try (model.map { try Model.read(contentsOf: $0) } + DefaultModel.all()).first(where: { $0.sha256 == hash }) {
+                for chunk in container.chunks where chunk.type == .tableReference && chunk.payload.count == 33 {
+                    if let found = try bound.tables(named: Array(chunk.payload.dropFirst())) { available.append(found) }
+                }
+            }
             let all = try LatentDecoder(threads: threads, available: available).decodeAll(container)
             // The external-decoder contract (spec §13.4): the first latent in HEAD order.
             if let rec = all.continuous.first, rec.index < (all.integer.first?.index ?? Int.max) {

@@ -37,8 +37,20 @@ public struct CodecBenchmark: Sendable {
             guard decoded.image == encoded.0.reconstruction else {
                 throw CodecError(.unsupportedModel, "the decoder's image differs from the encoder's reconstruction")
             }
+            // The decoder's stages one by one, to see where its time goes.
+            let model = encoder.model
+            let tables = [encoded.0.tables]
+            let latent = try time("  latent: tables and values") { try LatentDecoder(threads: threads, available: tables).decode(container) }
+            let synthesis = SynthesisNetwork(model)
+            let output = time("  synthesis network") { synthesis.run(SynthesisNetwork.input(latent[0].tensor, step: decoded.step), threads: threads) }
+            let samples = time("  output samples") { synthesis.samples(output, height: image.height, width: image.width) }
+            _ = time("  hashes (latent, image)") { (LatentChunk.hash(latent[0].tensor), ImageChunk.hash(decoded.image)) }
+            guard samples == decoded.image.samples else {
+                throw CodecError(.unsupportedModel, "the staged decode differs from the decoder's")
+            }
         }
-        let order = ["encode (analysis to bytes)", "decode: read container", "decode (bytes to pixels)"]
+        let order = ["encode (analysis to bytes)", "decode: read container", "decode (bytes to pixels)", "  latent: tables and values",
+                     "  synthesis network", "  output samples", "  hashes (latent, image)"]
         return order.compactMap { stage in
             times[stage].map { Record(stage: stage, milliseconds: $0.sorted()[$0.count / 2]) }
         }

@@ -118,33 +118,56 @@ public struct SynthesisNetwork: Sendable {
         let blockSize = kh * kw * cout
         let (outH, outW) = (x.height * kh, x.width * kw)
         var out = [Int16](repeating: 0, count: outH * outW * cout)
+        // Latents are mostly 0 and ±1 step, so most nonzero inputs of a channel are ±u for one
+        // value u: their products with the weights are computed once per channel, and adding or
+        // subtracting them (exact modulo 2^32) replaces a multiply-add per weight.
+        var units = [Int16](repeating: 0, count: cin)
+        for p in 0..<(x.height * x.width) {
+            for i in 0..<cin where units[i] == 0 && x.values[p * cin + i] != 0 && x.values[p * cin + i] != .min {
+                units[i] = abs(x.values[p * cin + i])
+            }
+        }
+        var unitRows = [Int32](repeating: 0, count: cin * blockSize)
+        for i in 0..<cin where units[i] != 0 {
+            for t in 0..<blockSize { unitRows[i * blockSize + t] = Int32(units[i]) &* Int32(w[i * blockSize + t]) }
+        }
         // A row of blocks at a time, input channel by input channel: each channel's weights are
         // read from memory once per row and stay in cache across its blocks, while the row's
         // accumulators fit the cache too.
         out.withUnsafeMutableBufferPointer { o in
             nonisolated(unsafe) let o = o
-            w.withUnsafeBufferPointer { w in
-                x.values.withUnsafeBufferPointer { input in
-                    c.bias.withUnsafeBufferPointer { bias in
-                        parallel(x.height, threads: threads) { by in
-                            var acc = [Int32](repeating: 0, count: blockSize * x.width)
-                            acc.withUnsafeMutableBufferPointer { acc in
-                                for t in 0..<acc.count { acc[t] = bias[t % cout] }
-                                for i in 0..<cin {
-                                    let row = UnsafeBufferPointer(rebasing: w[(i * blockSize)..<((i + 1) * blockSize)])
-                                    for bx in 0..<x.width {
-                                        let v = input[(by * x.width + bx) * cin + i]
-                                        if v == 0 { continue }
-                                        let block = UnsafeMutableBufferPointer(rebasing: acc[(bx * blockSize)..<((bx + 1) * blockSize)])
-                                        for t in 0..<blockSize { block[t] &+= Int32(v) &* Int32(row[t]) }
+            unitRows.withUnsafeBufferPointer { unitRows in
+                w.withUnsafeBufferPointer { w in
+                    x.values.withUnsafeBufferPointer { input in
+                        c.bias.withUnsafeBufferPointer { bias in
+                            parallel(x.height, threads: threads) { by in
+                                var acc = [Int32](repeating: 0, count: blockSize * x.width)
+                                acc.withUnsafeMutableBufferPointer { acc in
+                                    for t in 0..<acc.count { acc[t] = bias[t % cout] }
+                                    for i in 0..<cin {
+                                        let row = UnsafeBufferPointer(rebasing: w[(i * blockSize)..<((i + 1) * blockSize)])
+                                        let unitRow = UnsafeBufferPointer(rebasing: unitRows[(i * blockSize)..<((i + 1) * blockSize)])
+                                        let unit = units[i]
+                                        for bx in 0..<x.width {
+                                            let v = input[(by * x.width + bx) * cin + i]
+                                            if v == 0 { continue }
+                                            let block = UnsafeMutableBufferPointer(rebasing: acc[(bx * blockSize)..<((bx + 1) * blockSize)])
+                                            if v == unit {
+                                                for t in 0..<blockSize { block[t] &+= unitRow[t] }
+                                            } else if v == -unit {
+                                                for t in 0..<blockSize { block[t] &-= unitRow[t] }
+                                            } else {
+                                                for t in 0..<blockSize { block[t] &+= Int32(v) &* Int32(row[t]) }
+                                            }
+                                        }
                                     }
-                                }
-                                for bx in 0..<x.width {
-                                    for ky in 0..<kh {
-                                        let dst = ((by * kh + ky) * outW + bx * kw) * cout
-                                        let src = bx * blockSize + ky * kw * cout
-                                        for t in 0..<(kw * cout) {
-                                            o[dst + t] = saturate16(roundShift(Int64(acc[src + t]), c.shift))
+                                    for bx in 0..<x.width {
+                                        for ky in 0..<kh {
+                                            let dst = ((by * kh + ky) * outW + bx * kw) * cout
+                                            let src = bx * blockSize + ky * kw * cout
+                                            for t in 0..<(kw * cout) {
+                                                o[dst + t] = saturate16(roundShift(Int64(acc[src + t]), c.shift))
+                                            }
                                         }
                                     }
                                 }
