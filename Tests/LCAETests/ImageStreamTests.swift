@@ -130,6 +130,15 @@ struct ImageStreamTests {
         var writer = ContainerWriter(header: header)
         Self.body(container).forEach { writer.append($0) }
         #expect(Self.code(try writer.container().bytes()) == .badField)
+        // A synthesis whose tensors exceed what the decoder's limits admit is refused before decoding.
+        var small = Level.highest
+        small.maxPixels = 8
+        #expect(throws: ContainerError.self) { try ImageDecoder(models: [Self.rgb], limits: small).decode(container) }
+        do {
+            _ = try ImageDecoder(models: [Self.rgb], limits: small).decode(container)
+        } catch {
+            #expect(error.code == .limitExceeded && error.offset == 9 + 8 + 52 + 2)
+        }
         // Colour format other than the model's.
         header = container.header
         header.colourFormat = .grey

@@ -46,6 +46,12 @@ public struct ImageDecoder: Sendable {
               size.height >= header.height, size.width >= header.width else {
             throw ContainerError(.badField, at: Self.latentAt + 4, "the model's synthesis of a \(shape.width)×\(shape.height) latent does not cover the \(header.width)×\(header.height) image (spec §16.1)")
         }
+        // Every tensor is allocated in full: bound them by the level before anything is (spec §16.1).
+        let effective = limits.intersection(Level.limits(header.level) ?? limits)
+        guard let largest = synthesis.largestTensor(height: shape.height, width: shape.width),
+              largest <= 64 * effective.maxPixels else {
+            throw ContainerError(.limitExceeded, at: Self.latentAt + 2, "the synthesis of a \(shape.width)×\(shape.height) latent needs a tensor above 64 × max_pixels values (spec §16.1)")
+        }
         var step = LatentStep.unit(model)
         var imageHash: ([UInt8], Int)?
         for (chunk, offset) in zip(container.chunks, container.chunkOffsets) {

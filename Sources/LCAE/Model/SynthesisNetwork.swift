@@ -35,6 +35,20 @@ public struct SynthesisNetwork: Sendable {
         return size
     }
 
+    /// The most values any tensor of the synthesis holds for a latent of `height` × `width`
+    /// (spec §15.4.3), or nil when the sizes are undefined.
+    public func largestTensor(height: Int, width: Int) -> Int? {
+        var size = (height: height, width: width)
+        var largest = model.latentChannels * height * width
+        for case .convolution(let c) in model.synthesis {
+            guard let next = c.outputSize(height: size.height, width: size.width),
+                  next.height <= 1 << 20, next.width <= 1 << 20 else { return nil }
+            size = next
+            largest = max(largest, c.outChannels * next.height * next.width)
+        }
+        return largest
+    }
+
     /// The input stage (spec §15.4.1): each latent value times its channel's gain, rounded,
     /// shifted and saturated to int16, rearranged height × width × channels.
     public static func input(_ latent: LatentTensor, step: LatentStep) -> Activation {
