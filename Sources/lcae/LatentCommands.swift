@@ -16,12 +16,16 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Most symbols per table, escape included.") var maxSymbols = 256
     @Flag(help: "Keep channel index order instead of the greedy order.") var noOrder = false
     @Flag(help: "Give every context its channel's marginal CDF (the factorized baseline).") var factorized = false
+    @Option(help: "Weight, in values, of a smooth prior added to every histogram, for tables that must serve other latents than these.")
+    var generalization = 0.0
 
     func run() throws {
         var tensors: [LatentTensor] = []
         for path in latents { tensors += try LatentTensor.tensors(from: NpyArray.read(contentsOf: path)) }
         let start = Date()
-        let fitter = ContextFitter(precision: precision, measure: measure.value, maxSymbols: maxSymbols, greedyOrder: !noOrder, contexts: !factorized)
+        guard generalization >= 0, generalization.isFinite else { throw ValidationError("--generalization must be at least 0") }
+        var fitter = ContextFitter(precision: precision, measure: measure.value, maxSymbols: maxSymbols, greedyOrder: !noOrder, contexts: !factorized)
+        fitter.generalization = generalization
         let (tables, report) = try fitter.fit(tensors)
         try AtomicFile.write(TableFile.bytes(tables), to: output)
         let n = Double(report.values)

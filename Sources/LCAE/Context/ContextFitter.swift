@@ -21,6 +21,14 @@ public struct ContextFitter: Sendable {
     public var contexts: Bool
     /// The share of a channel's values its range may leave to the escape code.
     public var escapeShare = 1e-4
+    /// The weight, in values, of a smooth prior added to every histogram, for tables that must
+    /// serve latents other than the training ones (a model's tables; 0 fits the training
+    /// latents as closely as possible). The prior is a two-sided geometric (discrete Laplace)
+    /// distribution around the channel's most probable value with the channel's mean deviation
+    /// over all training values as its scale, and the range is widened to where it falls below
+    /// 10^-6: a context or channel seen rarely in training, or a value never seen, then costs
+    /// what the channel's spread suggests rather than what a near-empty histogram gives.
+    public var generalization = 0.0
 
     public init(precision: Int = 24, measure: ContextTables.Measure = .deviation, maxSymbols: Int = 256, maxCandidates: Int = 16,
                 greedyOrder: Bool = true, contexts: Bool = true) {
@@ -52,6 +60,31 @@ public struct ContextFitter: Sendable {
         var symbols: [[UInt16]]
         var values: [[Int32]]
         var active: [Bool]
+        /// Mean |v − mostProbable| (at least 1/4): the scale of the generalization prior.
+        var scale: Double
+    }
+
+    static func laplaceScale(_ histogram: [Int32: Int], _ mostProbable: Int32) -> Double {
+        var total = 0.0, deviation = 0.0
+        for (v, count) in histogram {
+            total += Double(count)
+            deviation += Double(count) * Double(abs(Int64(v) - Int64(mostProbable)))
+        }
+        return max(total > 0 ? deviation / total : 0, 0.25)
+    }
+
+    /// The discrete Laplace distribution θ^|v − m| (θ = e^(−1/scale)) over the channel's symbols,
+    /// the escape taking the mass of every value outside the range.
+    static func laplacePrior(_ d: ChannelData, scale: Double) -> [Double] {
+        let theta = exp(-1 / scale)
+        let n = d.symbolCount
+        // Over all integers, Σ θ^|v−m| = (1 + θ) / (1 − θ).
+        let whole = (1 + theta) / (1 - theta)
+        var p = (0..<(n - 1)).map { s in pow(theta, Double(abs(Int64(d.offset) + Int64(s) - Int64(d.mostProbable)))) }
+        let inside = p.reduce(0, +)
+        p.append(max(whole - inside, 0) + 1e-6 * whole)
+        let sum = p.reduce(0, +)
+        return p.map { $0 / sum }
     }
 
     public func fit(_ tensors: [LatentTensor]) throws -> (ContextTables, Report) {
@@ -116,11 +149,18 @@ public struct ContextFitter: Sendable {
             factorized[k] = Self.entropy(marginal.map { Int($0) }, symbols: n)
             let marginalTotal = marginal.reduce(0, +)
             var models: [CategoricalModel] = []
+            let smooth = generalization > 0 ? Self.laplacePrior(data[k], scale: data[k].scale) : []
             for ctx in 0..<contextCount {
                 // A light prior from the channel's marginal keeps unseen values codable at a fair cost.
                 let observed: [Double] = contexts ? (0..<n).map { Double(counts[ctx * n + $0]) } : marginal
-                let prior = 0.01 * Double(n) / (marginalTotal + Double(n))
-                let probabilities: [Double] = (0..<n).map { s in observed[s] + prior * (marginal[s] + 1) }
+                let probabilities: [Double]
+                if generalization > 0 {
+                    // A Dirichlet prior around the smooth distribution, worth `generalization` values.
+                    probabilities = (0..<n).map { observed[$0] + generalization * smooth[$0] }
+                } else {
+                    let prior = 0.01 * Double(n) / (marginalTotal + Double(n))
+                    probabilities = (0..<n).map { s in observed[s] + prior * (marginal[s] + 1) }
+                }
                 models.append(try CategoricalModel.perfectlyQuantized(probabilities, precision: precision))
             }
             let activeFraction = Double(data[k].active.filter { $0 }.count) / Double(tensors.count)
@@ -184,7 +224,20 @@ public struct ContextFitter: Sendable {
             if Int64(mostProbable) < Int64(low) { low = mostProbable }
             if Int64(mostProbable) > Int64(low) + Int64(width) - 1 { low = Int32(Int64(mostProbable) - Int64(width) + 1) }
         }
-        let count = Int(min(Int64(width), Int64(keys.last ?? 0) - Int64(low) + 1))
+        var high = min(Int64(keys.last ?? 0), Int64(low) + Int64(width) - 1)
+        if generalization > 0 {
+            // Widen towards where the prior's tail falls below 10^-6, as far as the symbol budget
+            // allows, sharing the room between the two sides.
+            let reach = Int64((Self.laplaceScale(histogram, mostProbable) * log(1e6)).rounded(.up))
+            let wantLeft = max(0, Int64(low) - max(Int64(mostProbable) - reach, Int64(Int32.min) + 1))
+            let wantRight = max(0, min(Int64(mostProbable) + reach, Int64(Int32.max) - 1) - high)
+            let room = Int64(width) - (high - Int64(low) + 1)
+            let left = min(wantLeft, max(room / 2, room - wantRight))
+            let right = min(wantRight, room - left)
+            low = Int32(Int64(low) - left)
+            high += right
+        }
+        let count = Int(min(Int64(width), high - Int64(low) + 1))
         let symbolCount = max(count, 1) + 1
         // Thresholds need at least two regular values; widen a one-value range.
         let n = max(symbolCount, 3)
@@ -200,7 +253,8 @@ public struct ContextFitter: Sendable {
                 return s >= 0 && s < Int64(n - 1) ? UInt16(s) : UInt16(n - 1)
             })
         }
-        return ChannelData(offset: low, symbolCount: n, mostProbable: mostProbable, symbols: symbols, values: values, active: active)
+        return ChannelData(offset: low, symbolCount: n, mostProbable: mostProbable, symbols: symbols, values: values, active: active,
+                           scale: Self.laplaceScale(histogram, mostProbable))
     }
 
     /// Thresholds worth trying, within what spec §12.2 allows.

@@ -136,9 +136,14 @@ public struct SynthesisNetwork: Sendable {
         // value u: their products with the weights are computed once per channel, and adding or
         // subtracting them (exact modulo 2^32) replaces a multiply-add per weight.
         var units = [Int16](repeating: 0, count: cin)
-        for p in 0..<(x.height * x.width) {
-            for i in 0..<cin where units[i] == 0 && x.values[p * cin + i] != 0 && x.values[p * cin + i] != .min {
-                units[i] = abs(x.values[p * cin + i])
+        units.withUnsafeMutableBufferPointer { units in
+            x.values.withUnsafeBufferPointer { v in
+                for p in 0..<(x.height * x.width) {
+                    for i in 0..<cin where units[i] == 0 {
+                        let value = v[p * cin + i]
+                        if value != 0 && value != .min { units[i] = abs(value) }
+                    }
+                }
             }
         }
         var unitRows = [Int32](repeating: 0, count: cin * blockSize)

@@ -13,6 +13,11 @@ public struct BlockTransformTrainer: Sendable {
     public var threads: Int
     /// Fractional bits of the int16 weights.
     public static let weightBits = 14
+    /// The fitter's smooth prior, in values (`ContextFitter.generalization`): a model's tables
+    /// code images it was not trained on. On a held-out photograph (coffee.png at quality 50,
+    /// tables from two other photographs) it took the latent from 51.3 KB to 25.1 KB, against
+    /// 21.0 KB with tables fitted to that latent itself; in-sample it costs about 2 %.
+    public static let generalization = 32.0
 
     public init(blockSize: Int = 16, steps: [Double] = Quality.ladder, precision: Int = 24, threads: Int = 1) {
         self.blockSize = blockSize
@@ -95,7 +100,8 @@ public struct BlockTransformTrainer: Sendable {
             let stepQ16 = UInt32((step * 65536).rounded())
             for kind in Model.TableSet.Kind.allCases {
                 progress("fitting \(kind) tables at step \(step)")
-                let fitter = ContextFitter(precision: precision, contexts: kind == .contexts)
+                var fitter = ContextFitter(precision: precision, contexts: kind == .contexts)
+                fitter.generalization = Self.generalization
                 let (tables, _) = try fitter.fit(tensors)
                 sets.append(.init(stepQ16: stepQ16, kind: kind, tables: tables))
             }
