@@ -63,39 +63,46 @@ public enum LatentCoder {
         _ tables: ContextTables, _ values: ModelSet, _ bases: [Int]
     ) throws(EntropyError) -> ([Lookup], [UInt64], [UInt8]) {
         var lookups: [Lookup] = []
-        var entries: [UInt64] = []
-        var entryReaches: [UInt8] = []
+        var count = 0
         for (k, channel) in tables.channels.enumerated() {
             let n = channel.symbolCount
             guard n <= 1 << 16 else {
                 throw EntropyError(.badModel, "channel \(k) has \(n) symbols; at most 65536 (spec §12.2)")
             }
             let bits = ModelSet.bucketBits(n, precision: tables.precision)
-            let shift = tables.precision - bits
             let reach = tables.reach(channel)
             lookups.append(Lookup(
-                first: entries.count, bucketBits: bits, offset: channel.offset, escape: n - 1,
+                first: count, bucketBits: bits, offset: channel.offset, escape: n - 1,
                 low: reach.low &- channel.offset, span: reach.span,
                 cdf: values.info[bases[k]].cdfBase, cdfStride: n + 1))
-            var slots = [UInt64](repeating: 0, count: entrySlots << bits)
-            var slotReaches = [UInt8](repeating: 0, count: entrySlots << bits)
-            slots.withUnsafeMutableBufferPointer { slots in
-                for (c, model) in channel.models.enumerated() {
-                    model.cdf.withUnsafeBufferPointer { cdf in
-                        var s = 0
-                        for bucket in 0..<(1 << bits) {
-                            let start = UInt32(bucket << shift)
-                            while cdf[s + 1] <= start { s += 1 }
-                            let inside = cdf[s + 1] - start >= 1 << shift && s < n - 1
-                            let frequency = inside ? UInt64(cdf[s + 1] - cdf[s]) : 0
-                            slots[bucket * entrySlots + c] = UInt64(s) | UInt64(cdf[s]) << symbolBits | frequency << frequencyShift
-                            slotReaches[bucket * entrySlots + c] = reach.reaches(channel.offset &+ Int32(s)) ? UInt8(reachStep) : 0
+            count += entrySlots << bits
+        }
+        var entries = [UInt64](repeating: 0, count: count)
+        var entryReaches = [UInt8](repeating: 0, count: count)
+        entries.withUnsafeMutableBufferPointer { entries in
+            entryReaches.withUnsafeMutableBufferPointer { entryReaches in
+                for (channel, lookup) in zip(tables.channels, lookups) {
+                    let shift = tables.precision - lookup.bucketBits
+                    let reach = tables.reach(channel)
+                    for (c, model) in channel.models.enumerated() {
+                        // Wrapping arithmetic: every quantity is below 2^24 (P ≤ 24) and every index in range.
+                        model.cdf.withUnsafeBufferPointer { cdf in
+                            let width = UInt32(1) &<< UInt32(shift)
+                            var s = 0
+                            var at = lookup.first &+ c
+                            for bucket in 0..<(1 &<< lookup.bucketBits) {
+                                let start = UInt32(truncatingIfNeeded: bucket) &* width
+                                while cdf[s &+ 1] <= start { s &+= 1 }
+                                let inside = cdf[s &+ 1] &- start >= width && s < lookup.escape
+                                let frequency = inside ? UInt64(cdf[s &+ 1] &- cdf[s]) : 0
+                                entries[at] = UInt64(s) | UInt64(cdf[s]) &<< symbolBits | frequency &<< frequencyShift
+                                entryReaches[at] = reach.reaches(channel.offset &+ Int32(truncatingIfNeeded: s)) ? UInt8(reachStep) : 0
+                                at &+= entrySlots
+                            }
                         }
                     }
                 }
             }
-            entries += slots
-            entryReaches += slotReaches
         }
         return (lookups, entries, entryReaches)
     }
@@ -133,7 +140,8 @@ public enum LatentCoder {
             models += channel.models
             offsets += Array(repeating: channel.offset, count: channel.models.count)
         }
-        return (try ModelSet(models, offsets: offsets, escapes: Array(repeating: true, count: models.count)), bases)
+        // The decoder uses `Prepared.entries` rather than the set's buckets.
+        return (try ModelSet(models, offsets: offsets, escapes: Array(repeating: true, count: models.count), buckets: false), bases)
     }
 
     // MARK: Encoding
