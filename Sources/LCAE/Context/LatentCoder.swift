@@ -13,12 +13,98 @@ public enum LatentCoder {
         /// Channel k's context c is model `bases[k] + c` of `values`.
         let bases: [Int]
         let activation: ModelSet
+        /// The decoder's lookup, by channel index (see `Lookup`).
+        let lookups: [Lookup]
+        let entries: [UInt64]
+        /// Beside each entry, whether its symbol's value reaches the channel's threshold: 8 or 0.
+        let entryReaches: [UInt8]
 
         public init(_ tables: ContextTables) throws(EntropyError) {
             self.tables = tables
             (values, bases) = try LatentCoder.valueModels(tables)
             activation = try LatentCoder.activationModels(tables)
+            (lookups, entries, entryReaches) = try LatentCoder.lookups(tables, values, bases)
         }
+    }
+
+    /// One channel's part of the decoder's lookup on the top b bits of a quantile: for each of the
+    /// 2^b buckets, one entry per context (4 slots; the first coded channel leaves slot 3 empty),
+    /// so that the models of contexts c and c + 1 are neighbours in memory. The decoder loads the
+    /// reach of both before it knows whether the left neighbour reaches its threshold and picks
+    /// one afterwards: one value then leads to the next value's context without a load in between.
+    ///
+    /// An entry is `symbol | left << 16 | frequency << 40` when the bucket lies inside one symbol's
+    /// interval (at most 2^16 symbols by spec §12.2, P ≤ 24, frequencies below 2^P) and that symbol
+    /// is not the escape; otherwise its frequency is 0 and its symbol the bucket's first, from which
+    /// the decoder searches the CDF, so that the common path has neither search nor escape test.
+    struct Lookup: Sendable {
+        /// The channel's first entry in `entries`.
+        let first: Int
+        let bucketBits: Int
+        let offset: Int32
+        let escape: Int
+        /// The symbols s whose values do not reach the threshold are `low ... low + span`
+        /// (spec §12.3 as in `ContextTables.Reach`, moved by the offset).
+        let low: Int32
+        let span: UInt32
+        /// Context 0's CDF in `values.cdf`; context c's is `cdfStride` × c further.
+        let cdf: Int
+        let cdfStride: Int
+    }
+
+    static let entrySlots = 4
+    static let symbolBits: UInt64 = 16
+    static let frequencyShift: UInt64 = 40
+
+    /// A neighbour that reaches its threshold moves a context by one slot: 8 bytes.
+    static let reachStep = 8
+
+    static func lookups(
+        _ tables: ContextTables, _ values: ModelSet, _ bases: [Int]
+    ) throws(EntropyError) -> ([Lookup], [UInt64], [UInt8]) {
+        var lookups: [Lookup] = []
+        var count = 0
+        for (k, channel) in tables.channels.enumerated() {
+            let n = channel.symbolCount
+            guard n <= 1 << 16 else {
+                throw EntropyError(.badModel, "channel \(k) has \(n) symbols; at most 65536 (spec §12.2)")
+            }
+            let bits = ModelSet.bucketBits(n, precision: tables.precision)
+            let reach = tables.reach(channel)
+            lookups.append(Lookup(
+                first: count, bucketBits: bits, offset: channel.offset, escape: n - 1,
+                low: reach.low &- channel.offset, span: reach.span,
+                cdf: values.info[bases[k]].cdfBase, cdfStride: n + 1))
+            count += entrySlots << bits
+        }
+        var entries = [UInt64](repeating: 0, count: count)
+        var entryReaches = [UInt8](repeating: 0, count: count)
+        entries.withUnsafeMutableBufferPointer { entries in
+            entryReaches.withUnsafeMutableBufferPointer { entryReaches in
+                for (channel, lookup) in zip(tables.channels, lookups) {
+                    let shift = tables.precision - lookup.bucketBits
+                    let reach = tables.reach(channel)
+                    for (c, model) in channel.models.enumerated() {
+                        // Wrapping arithmetic: every quantity is below 2^24 (P ≤ 24) and every index in range.
+                        model.cdf.withUnsafeBufferPointer { cdf in
+                            let width = UInt32(1) &<< UInt32(shift)
+                            var s = 0
+                            var at = lookup.first &+ c
+                            for bucket in 0..<(1 &<< lookup.bucketBits) {
+                                let start = UInt32(truncatingIfNeeded: bucket) &* width
+                                while cdf[s &+ 1] <= start { s &+= 1 }
+                                let inside = cdf[s &+ 1] &- start >= width && s < lookup.escape
+                                let frequency = inside ? UInt64(cdf[s &+ 1] &- cdf[s]) : 0
+                                entries[at] = UInt64(s) | UInt64(cdf[s]) &<< symbolBits | frequency &<< frequencyShift
+                                entryReaches[at] = reach.reaches(channel.offset &+ Int32(truncatingIfNeeded: s)) ? UInt8(reachStep) : 0
+                                at &+= entrySlots
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (lookups, entries, entryReaches)
     }
 
     /// The two coded parts of a latent.
@@ -54,7 +140,8 @@ public enum LatentCoder {
             models += channel.models
             offsets += Array(repeating: channel.offset, count: channel.models.count)
         }
-        return (try ModelSet(models, offsets: offsets, escapes: Array(repeating: true, count: models.count)), bases)
+        // The decoder uses `Prepared.entries` rather than the set's buckets.
+        return (try ModelSet(models, offsets: offsets, escapes: Array(repeating: true, count: models.count), buckets: false), bases)
     }
 
     // MARK: Encoding
@@ -126,7 +213,6 @@ public enum LatentCoder {
         guard payload.valueCount == layout.codedCount else {
             throw EntropyError(.badPayload, "the payload holds \(payload.valueCount) values; the active channels have \(layout.codedCount) (spec §12.6)")
         }
-        let (models, bases) = (prepared.values, prepared.bases)
         var values = [Int32](repeating: 0, count: c * layout.plane)
         for k in 0..<c where !active[k] {
             let mostProbable = tables.channels[k].mostProbable
@@ -136,125 +222,130 @@ public enum LatentCoder {
             nonisolated(unsafe) let output = output
             try payload.forEachSubstream(threads: threads) { range, words in
                 Result { () throws(EntropyError) in
-                    try decodeSubstream(words, range, lanes: payload.lanes, layout, models, bases, output)
+                    try decodeSubstream(words, range, lanes: payload.lanes, layout, prepared, output)
                 }
             }
         }
         return LatentTensor(channels: c, height: height, width: width, values: values)
     }
 
-    /// Decodes one substream (spec §12.6). The loop keeps the left neighbour's reach in a register
-    /// and finds a context's model by arithmetic: the models of a channel's contexts have the same
-    /// lookup geometry and lie one after the other, so the only load that waits for the previous
-    /// value is the lookup itself.
+    /// Decodes one substream (spec §12.6).
+    ///
+    /// The context's top and previous-channel parts come from a plane of reach flags (`reachStep`
+    /// or 0): `reached[width + q]` holds whether the value at place q of the channel being decoded
+    /// reaches its threshold, and before the decoder gets there, whether the previous channel's
+    /// value at q does; the first `width` bytes stay 0 and stand for the missing row above row 0.
+    /// Decoding place q reads `reached[q] + reached[q + width]`, which with the left neighbour's
+    /// flag is the context's offset into a bucket's slots, and overwrites `reached[q + width]`.
+    /// Neighbours in an earlier substream count as not reaching (spec §12.3): the plane starts at 0
+    /// and the first segment writes only from its first place on.
     private static func decodeSubstream(
         _ words: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, lanes: Int, _ layout: Layout,
-        _ models: ModelSet, _ bases: [Int], _ output: UnsafeMutableBufferPointer<Int32>
+        _ prepared: Prepared, _ output: UnsafeMutableBufferPointer<Int32>
     ) throws(EntropyError) {
         var (states, position) = try InterleavedRans.startLanes(words, lanes: lanes)
-        let first = range.lowerBound
-        let plane = layout.plane
-        let width = layout.width
+        let (plane, width) = (layout.plane, layout.width)
         let precision = UInt64(layout.tables.precision)
         let quantileMask = (UInt64(1) << precision) &- 1
-        let ok = InterleavedRans.withDecoder(words, position: position, models: models) { start, views in
-            var pos = start.position
-            let wordBase = start.words
-            var ok = true
-            states.withUnsafeMutableBufferPointer { states in
-                guard let out = output.baseAddress else { return }
-                var lane = 0
-                for segment in layout.segments(range) {
-                    let p = segment.position
-                    let k = layout.tables.order[p]
-                    let base = bases[k]
-                    let head = views[base]
-                    let bits = head.bucketBits
-                    let shift = head.bucketShift
-                    let bucketMask = (UInt64(1) &<< bits) &- 1
-                    // A model's slots: 2^b entries and 2^(b−1) slots of symbol pairs (b ≥ 2), 3 × 2^(b−1)
-                    // in all (ModelSet lays them out so): a context's model is 3 × context slots of 2^(b−1) on.
-                    let strideShift = Int(bits) &- 1
-                    let symbolBytes = 8 &<< Int(bits)
-                    let offset = head.offset
-                    let escape = head.escape
-                    let reach = layout.reaches[p]
-                    let channel = out + k * plane
-                    // Where neighbours stop being usable: places before these are in another substream.
-                    let minPlace = first - segment.channelStart
-                    var previous: UnsafePointer<Int32>?
-                    var previousReach = reach
-                    var previousConstant = 0
-                    var previousFrom = 0
-                    if p > 0 {
-                        let previousStart = layout.codedStarts[p - 1]
-                        if previousStart < 0 {
-                            previousConstant = layout.mostProbableReaches[p - 1] ? 1 : 0
-                        } else {
-                            previous = UnsafePointer(out + layout.tables.order[p - 1] * plane)
-                            previousReach = layout.reaches[p - 1]
-                            previousFrom = first - previousStart
-                        }
-                    }
-                    var place = segment.coded.lowerBound - segment.channelStart
-                    let end = segment.coded.upperBound - segment.channelStart
-                    var column = place % width
-                    var left = column > 0 && place - 1 >= minPlace && reach.reaches(channel[place - 1]) ? 1 : 0
-                    // The first place whose top neighbour exists in this substream.
-                    let topFrom = max(width, minPlace &+ width)
-                    while place < end {
-                        var context = left
-                        if place >= topFrom && reach.reaches(channel[place &- width]) { context &+= 1 }
-                        if let previous {
-                            if place >= previousFrom && previousReach.reaches(previous[place]) { context &+= 1 }
-                        } else {
-                            context &+= previousConstant
-                        }
-                        var x = states[lane]
-                        let high = x &>> shift
-                        let bucket = Int(truncatingIfNeeded: high & bucketMask)
-                        let quantile = x & quantileMask
-                        let entries = head.buckets + (context &* 3) &<< strideShift
-                        var entry = entries[bucket]
-                        var symbol = Int(UnsafeRawPointer(entries).load(fromByteOffset: symbolBytes &+ 4 &* bucket, as: UInt32.self))
-                        if entry & ModelSet.searchFlag != 0 {
-                            (entry, symbol) = DecoderLanes<AnyPrecision>.search(quantile, symbol, views[base + context])
-                        }
-                        x = (high &>> bits) &* (entry &>> 32) &+ (quantile &- (entry & 0xFFFF_FFFF))
-                        if x < 1 << 32 && pos > 0 {
-                            pos &-= 1
-                            x = x &<< 32 | UInt64(wordBase[pos])
-                        }
-                        let value: Int32
-                        if symbol == escape {
-                            let escaped = decodeEscape(x, pos, wordBase, precision, views[base + context])
-                            (x, pos) = (escaped.state, escaped.position)
-                            if escaped.value == nil { ok = false }
-                            value = escaped.value ?? 0
-                        } else {
-                            value = Int32(truncatingIfNeeded: Int64(symbol) &+ offset)
-                        }
-                        channel[place] = value
-                        states[lane] = x
-                        lane = (lane &+ 1) & (lanes &- 1)
-                        place &+= 1
-                        column &+= 1
-                        if column == width {
-                            column = 0
-                            left = 0
-                        } else {
-                            left = reach.reaches(value) ? 1 : 0
+        let bucketBytes = entrySlots * MemoryLayout<UInt64>.stride
+        var reached = [UInt8](repeating: 0, count: width + plane)
+        let segments = layout.segments(range)
+        var ok = true
+        prepared.values.cdf.withUnsafeBufferPointer { cdfs in
+            prepared.entries.withUnsafeBytes { entries in
+                prepared.entryReaches.withUnsafeBufferPointer { entryReaches in
+                    reached.withUnsafeMutableBufferPointer { reached in
+                        states.withUnsafeMutableBufferPointer { states in
+                            guard let out = output.baseAddress, let cdfBase = cdfs.baseAddress, let entryBase = entries.baseAddress,
+                                  let reachBase = entryReaches.baseAddress, let plane0 = reached.baseAddress,
+                                  let state = states.baseAddress else { return }
+                            // An empty buffer may have no base address; the decoder never reads it then (position 0).
+                            let wordBase = words.baseAddress ?? UnsafePointer(cdfBase)
+                            var pos = position
+                            var lane = 0
+                            for (i, segment) in segments.enumerated() {
+                                let p = segment.position
+                                let k = layout.tables.order[p]
+                                let lookup = prepared.lookups[k]
+                                let shift = precision &- UInt64(lookup.bucketBits)
+                                let table = entryBase + MemoryLayout<UInt64>.stride * lookup.first
+                                let tableReaches = reachBase + lookup.first
+                                let (offset, escape, low, span) = (lookup.offset, lookup.escape, UInt32(bitPattern: lookup.low), lookup.span)
+                                let channel = out + k * plane
+                                var place = segment.coded.lowerBound - segment.channelStart
+                                let end = segment.coded.upperBound - segment.channelStart
+                                let previous = (p > 0 ? layout.codedStarts[p - 1] : -1, p > 0 && layout.mostProbableReaches[p - 1])
+                                if previous.0 < 0 || i == 0 {
+                                    // The previous channel is inactive (its most probable value everywhere),
+                                    // absent, or coded in an earlier substream.
+                                    let reach = previous.0 < 0 && previous.1 ? UInt8(reachStep) : 0
+                                    (plane0 + width + place).update(repeating: reach, count: end - place)
+                                }
+                                while place < end {
+                                    let rowEnd = min(end, (place / width + 1) * width)
+                                    var left = 0
+                                    while place < rowEnd {
+                                        let context = Int(plane0[place]) &+ Int(plane0[place &+ width])
+                                        var x = state[lane]
+                                        let quantile = x & quantileMask
+                                        let slot = Int(truncatingIfNeeded: quantile &>> shift) &* bucketBytes &+ context
+                                        let entry = table.load(fromByteOffset: slot &+ left, as: UInt64.self)
+                                        // Both candidates' reach flags come before `left` is known, so the next
+                                        // context waits on a shift rather than on a load.
+                                        let reaches = Int(tableReaches[slot &>> 3]) | Int(tableReaches[slot &>> 3 &+ 1]) &<< 8
+                                        var reach = reaches &>> left & reachStep
+                                        let frequency = entry &>> frequencyShift
+                                        let value: Int32
+                                        if frequency != 0 {
+                                            x = (x &>> precision) &* frequency &+ (quantile &- (entry &>> symbolBits & quantileMask))
+                                            refill(&x, &pos, wordBase)
+                                            value = Int32(truncatingIfNeeded: entry & 0xFFFF) &+ offset
+                                        } else {
+                                            // A bucket that holds a boundary, or the escape symbol.
+                                            var symbol = Int(truncatingIfNeeded: entry & 0xFFFF)
+                                            let cdf = cdfBase + (lookup.cdf &+ (context &+ left) / reachStep &* lookup.cdfStride)
+                                            while UInt64(cdf[symbol &+ 1]) <= quantile { symbol &+= 1 }
+                                            let start = UInt64(cdf[symbol])
+                                            x = (x &>> precision) &* (UInt64(cdf[symbol &+ 1]) &- start) &+ (quantile &- start)
+                                            refill(&x, &pos, wordBase)
+                                            if symbol == escape {
+                                                let escaped = decodeEscape(x, pos, wordBase, precision, offset: Int64(offset), escape: escape)
+                                                (x, pos) = (escaped.state, escaped.position)
+                                                if escaped.value == nil { ok = false }
+                                                value = escaped.value ?? 0
+                                            } else {
+                                                value = Int32(truncatingIfNeeded: symbol) &+ offset
+                                            }
+                                            reach = UInt32(bitPattern: value &- offset) &- low > span ? reachStep : 0
+                                        }
+                                        left = reach
+                                        channel[place] = value
+                                        plane0[place &+ width] = UInt8(truncatingIfNeeded: left)
+                                        state[lane] = x
+                                        lane = (lane &+ 1) & (lanes &- 1)
+                                        place &+= 1
+                                    }
+                                }
+                            }
+                            position = pos
                         }
                     }
                 }
             }
-            position = pos
-            return ok
         }
         guard ok else {
             throw EntropyError(.badEscape, at: 4 * position, "an escape code decodes outside Int32 or has a length above 33 (spec §10.4)")
         }
         try InterleavedRans.finishLanes(states, position: position, values: range.count)
+    }
+
+    /// Takes the next word into a state that fell below 2^32 (spec §10.3.2); past the data it does nothing.
+    @inline(__always)
+    private static func refill(_ x: inout UInt64, _ position: inout Int, _ words: UnsafePointer<UInt32>) {
+        if x < 1 << 32 && position > 0 {
+            position &-= 1
+            x = x &<< 32 | UInt64(words[position])
+        }
     }
 }
 

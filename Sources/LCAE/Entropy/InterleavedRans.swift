@@ -253,24 +253,6 @@ public enum InterleavedRans {
         }
     }
 
-    /// Runs `body` with a decoder over `words` and every model's view (for decoders that pick
-    /// a model per value as they go, such as the context decoder of chapter 12).
-    static func withDecoder<R>(
-        _ words: UnsafeBufferPointer<UInt32>, position: Int, models: ModelSet,
-        _ body: (DecoderLanes<AnyPrecision>, UnsafeBufferPointer<DecodeView>) -> R
-    ) -> R {
-        models.cdf.withUnsafeBufferPointer { cdf in
-            models.buckets.withUnsafeBufferPointer { buckets in
-                let tables = DecodeTables(cdf: cdf.baseAddress!, buckets: buckets.baseAddress!)
-                let views = models.info.map { DecodeView($0, tables, precision: models.precision) }
-                let base = words.baseAddress ?? tables.cdf
-                return views.withUnsafeBufferPointer { views in
-                    body(DecoderLanes(precision: AnyPrecision(models.precision), words: base, position: position), views)
-                }
-            }
-        }
-    }
-
     /// The decoding loop, with the lane states in local variables for each lane count.
     @inline(__always)
     private static func decodeLanes<Source: ModelSource, Precision: PrecisionConstants>(

@@ -188,7 +188,7 @@ struct DecoderLanes<Precision: PrecisionConstants> {
         if unchecked { refillUnchecked(&x) } else { refill(&x) }
         if mayEscape && symbol == view.escape {
             // Out of line and by value, so the lane states stay in registers on the hot path.
-            let escaped = decodeEscape(x, position, words, shift &+ bits, view)
+            let escaped = decodeEscape(x, position, words, shift &+ bits, offset: view.offset, escape: view.escape)
             (x, position) = (escaped.state, escaped.position)
             guard let value = escaped.value else { return false }
             out = value
@@ -214,7 +214,7 @@ struct DecoderLanes<Precision: PrecisionConstants> {
 /// Out of line: escapes are rare, and the hot loop should not carry its registers.
 @inline(never)
 func decodeEscape(
-    _ state: UInt64, _ position: Int, _ words: UnsafePointer<UInt32>, _ precision: UInt64, _ view: DecodeView
+    _ state: UInt64, _ position: Int, _ words: UnsafePointer<UInt32>, _ precision: UInt64, offset: Int64, escape: Int
 ) -> (state: UInt64, position: Int, value: Int32?) {
     var x = state
     var position = position
@@ -240,7 +240,7 @@ func decodeEscape(
     }
     let z = code - 1
     let m = Int64(z >> 1)
-    let value = z & 1 == 0 ? view.offset + Int64(view.escape) + m : view.offset - 1 - m
+    let value = z & 1 == 0 ? offset + Int64(escape) + m : offset - 1 - m
     guard value >= Int64(Int32.min), value <= Int64(Int32.max) else { return (x, position, nil) }
     return (x, position, Int32(value))
 }

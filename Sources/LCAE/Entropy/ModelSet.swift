@@ -30,6 +30,12 @@ public struct ModelSet: Sendable {
 
     /// Models with their value offsets and escape flags (defaults: offset 0, no escape).
     public init(_ models: [CategoricalModel], offsets: [Int32]? = nil, escapes: [Bool]? = nil) throws(EntropyError) {
+        try self.init(models, offsets: offsets, escapes: escapes, buckets: true)
+    }
+
+    /// Without `buckets`, the set codes but cannot go to `InterleavedRans.decode`: for a decoder
+    /// with lookups of its own (chapter 12's), which would otherwise pay for both.
+    init(_ models: [CategoricalModel], offsets: [Int32]?, escapes: [Bool]?, buckets withBuckets: Bool) throws(EntropyError) {
         guard let first = models.first else {
             throw EntropyError(.badModel, "a model set needs at least one model")
         }
@@ -68,6 +74,7 @@ public struct ModelSet: Sendable {
                 encodeTable.append(EncodeSymbol(left: model.left(s), frequency: model.frequency(s), precision: precision))
             }
             cdf += model.cdf
+            guard withBuckets else { continue }
             var entries: [UInt64] = []
             var symbols: [UInt32] = []
             var s = 0
