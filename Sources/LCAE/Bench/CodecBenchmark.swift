@@ -42,7 +42,7 @@ public struct CodecBenchmark: Sendable {
             let tables = [encoded.0.tables]
             let latent = try time("  latent: tables and values") { try LatentDecoder(threads: threads, available: tables).decode(container) }
             let synthesis = SynthesisNetwork(model)
-            let output = time("  synthesis network") { synthesis.run(SynthesisNetwork.input(latent[0].tensor, step: decoded.step), threads: threads) }
+            let output = time("  synthesis network") { synthesis.run(latent[0].tensor, step: decoded.step, threads: threads) }
             let samples = time("  output samples") { synthesis.samples(output, height: image.height, width: image.width) }
             _ = time("  hashes (latent, image)") { (LatentChunk.hash(latent[0].tensor), ImageChunk.hash(decoded.image)) }
             guard samples == decoded.image.samples else {

@@ -70,7 +70,7 @@ public struct ImageDecoder: Sendable {
         guard let latent = try latentDecoder.decode(container).first(where: { $0.index == 0 }) else {
             throw ContainerError(.missingChunk, at: Signature.bytes.count, "latent 0 has no chunks (spec §12.5)")
         }
-        let output = synthesis.run(SynthesisNetwork.input(latent.tensor, step: step), threads: threads)
+        let output = synthesis.run(latent.tensor, step: step, threads: threads)
         let samples = synthesis.samples(output, height: header.height, width: header.width)
         let image = Image(unchecked: header.width, height: header.height, channels: model.colourFormat.channels,
                           bitDepth: model.bitDepth, samples: samples)

@@ -59,12 +59,29 @@ public struct SynthesisNetwork: Sendable {
                 for k in 0..<c {
                     let gain = Int64(step.gain(k))
                     for p in 0..<plane {
-                        o[p * c + k] = saturate16(roundShift(Int64(y[k * plane + p]) * gain, step.shift))
+                        o[p * c + k] = saturate16(roundShift(Int64(y[k * plane + p]) &* gain, step.shift))
                     }
                 }
             }
         }
         return Activation(channels: c, height: latent.height, width: latent.width, values: out)
+    }
+
+    /// The input stage (§15.4.1) as channel planes (C × H × W), the order a block transposed
+    /// convolution reads; `x0` of channel k is at `values[k · H · W + p]`.
+    static func inputPlanes(_ latent: LatentTensor, step: LatentStep) -> [Int16] {
+        var out = [Int16](repeating: 0, count: latent.values.count)
+        latent.values.withUnsafeBufferPointer { y in
+            out.withUnsafeMutableBufferPointer { o in
+                for k in 0..<latent.channels {
+                    let gain = Int64(step.gain(k))
+                    for p in (k * latent.plane)..<((k + 1) * latent.plane) {
+                        o[p] = saturate16(roundShift(Int64(y[p]) &* gain, step.shift))
+                    }
+                }
+            }
+        }
+        return out
     }
 
     /// The output stage (spec §15.4.4): the top-left `height` × `width` of the last layer's
@@ -86,10 +103,25 @@ public struct SynthesisNetwork: Sendable {
         return out
     }
 
+    /// The whole synthesis of a decoded latent: the input stage (spec §15.4.1) and every layer
+    /// (§15.4.2).
+    public func run(_ latent: LatentTensor, step: LatentStep, threads: Int = 1) -> Activation {
+        guard case .blockTransposed(let c, let w) = steps.first else {
+            return run(Self.input(latent, step: step), threads: threads)
+        }
+        let first = Self.blockTransposed(planes: Self.inputPlanes(latent, step: step), height: latent.height, width: latent.width,
+                                         c, w, threads: threads)
+        return run(first, from: 1, threads: threads)
+    }
+
     /// Runs every layer on the input stage's output (spec §15.4.2).
     public func run(_ input: Activation, threads: Int = 1) -> Activation {
+        run(input, from: 0, threads: threads)
+    }
+
+    private func run(_ input: Activation, from start: Int, threads: Int) -> Activation {
         var x = input
-        for step in steps {
+        for step in steps.dropFirst(start) {
             switch step {
             case .relu:
                 x.values.withUnsafeMutableBufferPointer { v in
@@ -98,10 +130,20 @@ public struct SynthesisNetwork: Sendable {
             case .convolution(let c, let w):
                 x = Self.convolve(x, c, w, threads: threads)
             case .blockTransposed(let c, let w):
-                x = Self.blockTransposed(x, c, w, threads: threads)
+                x = Self.blockTransposed(planes: Self.planes(x), height: x.height, width: x.width, c, w, threads: threads)
             }
         }
         return x
+    }
+
+    /// An activation's values channel by channel.
+    static func planes(_ x: Activation) -> [Int16] {
+        var out = [Int16](repeating: 0, count: x.values.count)
+        let plane = x.height * x.width
+        for p in 0..<plane {
+            for k in 0..<x.channels { out[k * plane + p] = x.values[p * x.channels + k] }
+        }
+        return out
     }
 
     /// A transposed convolution whose kernel equals its stride, without padding: each input
@@ -127,48 +169,45 @@ public struct SynthesisNetwork: Sendable {
         return out
     }
 
-    private static func blockTransposed(_ x: Activation, _ c: Layer.Convolution, _ w: [Int16], threads: Int) -> Activation {
+    /// `planes` holds the input channel by channel, so that a channel's values along a row of
+    /// blocks are contiguous.
+    private static func blockTransposed(planes x: [Int16], height: Int, width: Int, _ c: Layer.Convolution, _ w: [Int16],
+                                        threads: Int) -> Activation {
         let (kh, kw, cin, cout) = (c.kernelHeight, c.kernelWidth, c.inChannels, c.outChannels)
         let blockSize = kh * kw * cout
-        let (outH, outW) = (x.height * kh, x.width * kw)
+        let plane = height * width
+        let (outH, outW) = (height * kh, width * kw)
         var out = [Int16](repeating: 0, count: outH * outW * cout)
         // Latents are mostly 0 and ±1 step, so most nonzero inputs of a channel are ±u for one
         // value u: their products with the weights are computed once per channel, and adding or
         // subtracting them (exact modulo 2^32) replaces a multiply-add per weight.
         var units = [Int16](repeating: 0, count: cin)
-        units.withUnsafeMutableBufferPointer { units in
-            x.values.withUnsafeBufferPointer { v in
-                for p in 0..<(x.height * x.width) {
-                    for i in 0..<cin where units[i] == 0 {
-                        let value = v[p * cin + i]
-                        if value != 0 && value != .min { units[i] = abs(value) }
-                    }
-                }
-            }
-        }
         var unitRows = [Int32](repeating: 0, count: cin * blockSize)
-        for i in 0..<cin where units[i] != 0 {
+        for i in 0..<cin {
+            guard let value = x[(i * plane)..<((i + 1) * plane)].first(where: { $0 != 0 && $0 != .min }) else { continue }
+            units[i] = abs(value)
             for t in 0..<blockSize { unitRows[i * blockSize + t] = Int32(units[i]) &* Int32(w[i * blockSize + t]) }
         }
         // A row of blocks at a time, input channel by input channel: each channel's weights are
-        // read from memory once per row and stay in cache across its blocks, while the row's
-        // accumulators fit the cache too.
+        // read once per row and stay in cache across its blocks, while the row's accumulators
+        // fit the cache too.
         out.withUnsafeMutableBufferPointer { o in
             nonisolated(unsafe) let o = o
             unitRows.withUnsafeBufferPointer { unitRows in
                 w.withUnsafeBufferPointer { w in
-                    x.values.withUnsafeBufferPointer { input in
+                    x.withUnsafeBufferPointer { input in
                         c.bias.withUnsafeBufferPointer { bias in
-                            parallel(x.height, threads: threads) { by in
-                                var acc = [Int32](repeating: 0, count: blockSize * x.width)
+                            parallel(height, threads: threads) { by in
+                                var acc = [Int32](repeating: 0, count: blockSize * width)
                                 acc.withUnsafeMutableBufferPointer { acc in
                                     for t in 0..<acc.count { acc[t] = bias[t % cout] }
                                     for i in 0..<cin {
+                                        let values = UnsafeBufferPointer(rebasing: input[(i * plane + by * width)..<(i * plane + (by + 1) * width)])
                                         let row = UnsafeBufferPointer(rebasing: w[(i * blockSize)..<((i + 1) * blockSize)])
                                         let unitRow = UnsafeBufferPointer(rebasing: unitRows[(i * blockSize)..<((i + 1) * blockSize)])
                                         let unit = units[i]
-                                        for bx in 0..<x.width {
-                                            let v = input[(by * x.width + bx) * cin + i]
+                                        for bx in 0..<width {
+                                            let v = values[bx]
                                             if v == 0 { continue }
                                             let block = UnsafeMutableBufferPointer(rebasing: acc[(bx * blockSize)..<((bx + 1) * blockSize)])
                                             if v == unit {
@@ -180,12 +219,17 @@ public struct SynthesisNetwork: Sendable {
                                             }
                                         }
                                     }
-                                    for bx in 0..<x.width {
+                                    // round_shift then sat16 (spec §15.4.2), in 32 bits: ⌊(a + 2^(s−1)) / 2^s⌋
+                                    // is (a >> s) plus bit s − 1 of a, which cannot overflow.
+                                    let s = Int32(c.shift)
+                                    for bx in 0..<width {
                                         for ky in 0..<kh {
                                             let dst = ((by * kh + ky) * outW + bx * kw) * cout
                                             let src = bx * blockSize + ky * kw * cout
                                             for t in 0..<(kw * cout) {
-                                                o[dst + t] = saturate16(roundShift(Int64(acc[src + t]), c.shift))
+                                                let a = acc[src + t]
+                                                let r = s == 0 ? a : (a >> s) &+ ((a >> (s - 1)) & 1)
+                                                o[dst + t] = Int16(min(max(r, -32768), 32767))
                                             }
                                         }
                                     }
