@@ -39,7 +39,8 @@ public struct CodecBenchmark: Sendable {
             }
             // The decoder's stages one by one, to see where its time goes.
             let model = encoder.model
-            let tables = [encoded.0.tables]
+            let tables = [try time("  model's table set (inflate, hash, parse)") { try model.tables(named: encoded.0.tables.sha256) }]
+                .compactMap { $0 }
             let latent = try time("  latent: tables and values") { try LatentDecoder(threads: threads, available: tables).decode(container) }
             let synthesis = SynthesisNetwork(model)
             let output = time("  synthesis network") { synthesis.run(latent[0].tensor, step: decoded.step, threads: threads) }
@@ -49,7 +50,8 @@ public struct CodecBenchmark: Sendable {
                 throw CodecError(.unsupportedModel, "the staged decode differs from the decoder's")
             }
         }
-        let order = ["encode (analysis to bytes)", "decode: read container", "decode (bytes to pixels)", "  latent: tables and values",
+        let order = ["encode (analysis to bytes)", "decode: read container", "decode (bytes to pixels)",
+                     "  model's table set (inflate, hash, parse)", "  latent: tables and values",
                      "  synthesis network", "  output samples", "  hashes (latent, image)"]
         return order.compactMap { stage in
             times[stage].map { Record(stage: stage, milliseconds: $0.sorted()[$0.count / 2]) }
