@@ -1121,9 +1121,15 @@ class Parser:
         checked now that a stream uses it (errors at CREF's sha256 field, §9)."""
         if self.model is None:
             return None
+        lim = self.limits
+        cap = 4 + lim["max_channels"] * (21 + 16 * lim["max_symbols_per_table"])
         for ts in self.model.table_sets:
             if ts.sha256 != sha:
                 continue
+            if ts.body_size > cap:
+                raise LcaeError("limitExceeded", offset,
+                                f"the model's table set of {ts.body_size} bytes is above the bound "
+                                f"of §12.5.1 under the stream's limits, {cap} (spec §15.2)")
             try:
                 body = ts.body()
             except lcae_synthesis.ModelError as e:
