@@ -27,7 +27,8 @@ Variants of each file (labels in the output):
                    every LF of the signature; unix2dos:all: every lone LF of the file
   7bit:sig         bit 7 of the first byte cleared (7bit:all: of every byte)
   with --structural (CRCs recomputed, so only the chunk layer is damaged):
-  drop:I, dup:I, swap:I  chunk I removed, repeated, swapped with chunk I+1;
+  drop:I, dup:I, swap:I  chunk I removed, repeated, swapped with chunk I+1 (for the first
+                   two chunks of each type);
   trailing         one byte after LEND
 
 --mode decode compares, instead, `lcae decode-latents FILE [--tables T ...]` with the
@@ -151,7 +152,13 @@ def variants(data, bit_step, structural):
         spans = chunk_spans(data)
         if spans and spans[-1][0] + 12 + spans[-1][1] == len(data):
             chunks = [(data[p + 4:p + 8], data[p + 8:p + 8 + n]) for p, n in spans]
+            seen = {}
             for i in range(len(chunks)):
+                # A type met twice already adds nothing new (256 tEXT fillers would give 768
+                # variants, each a full decode).
+                seen[chunks[i][0]] = seen.get(chunks[i][0], 0) + 1
+                if seen[chunks[i][0]] > 2:
+                    continue
                 yield f"drop:{i}", rebuild(chunks[:i] + chunks[i + 1:])
                 yield f"dup:{i}", rebuild(chunks[:i + 1] + chunks[i:])
                 if i + 1 < len(chunks):
