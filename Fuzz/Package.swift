@@ -4,7 +4,7 @@
 // tools/fuzz.sh.
 import PackageDescription
 
-let targets = ["FuzzContainer", "FuzzTables", "FuzzRans", "FuzzChain", "FuzzLatents", "FuzzPNG", "FuzzRec"]
+let targets = ["FuzzContainer", "FuzzTables", "FuzzRans", "FuzzChain", "FuzzLatents", "FuzzPNG", "FuzzRec", "FuzzImage", "FuzzModel"]
 
 let package = Package(
     name: "LCAEFuzz",

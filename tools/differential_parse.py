@@ -27,12 +27,17 @@ Variants of each file (labels in the output):
                    every LF of the signature; unix2dos:all: every lone LF of the file
   7bit:sig         bit 7 of the first byte cleared (7bit:all: of every byte)
   with --structural (CRCs recomputed, so only the chunk layer is damaged):
-  drop:I, dup:I, swap:I  chunk I removed, repeated, swapped with chunk I+1;
+  drop:I, dup:I, swap:I  chunk I removed, repeated, swapped with chunk I+1 (for the first
+                   two chunks of each type);
   trailing         one byte after LEND
 
 --mode decode compares, instead, `lcae decode-latents FILE [--tables T ...]` with the
 parser in decoding mode (tools/lcae_parse.py --decode): the error code, its offset, and
-on success the SHA-256 of the decoded int32 values (--mode both: both comparisons).
+on success the SHA-256 of the decoded int32 values (--mode both: both comparisons). For an
+image stream (HEAD colour_format not 0 in the original file) it runs `lcae decode FILE
+--model M... -o OUT.npy` instead and compares the SHA-256 of the decoded samples with the
+parser's synthesis (tools/lcae_synthesis.py, spec chapters 15-16); the parser is given the
+default models of Sources/LCAE/Resources/ and every --model.
 `lcae inspect` reports on the container (chapters 3-9; §11.1: "valid: true when the
 container has no error"), so in inspect mode the parser runs with --scope container by
 default; --scope full adds chapter 12, and a stream whose only fault is in chapter 12 is
@@ -69,6 +74,9 @@ import lcae_parse  # noqa: E402
 HEADER_KEYS = ("format_version", "width", "height", "bit_depth", "colour_format", "profile",
                "level", "coder", "precision", "model_sha256", "latents")
 CHUNK_KEYS = ("type", "offset", "length", "critical", "known", "crc_ok")
+# The package's default models (spec §15.7): `lcae decode` always has them.
+DEFAULT_MODELS = [os.path.join(ROOT, "Sources", "LCAE", "Resources", f"default-{c}.lcaem")
+                  for c in ("rgb", "grey")]
 
 
 def resolve(path):
@@ -144,7 +152,13 @@ def variants(data, bit_step, structural):
         spans = chunk_spans(data)
         if spans and spans[-1][0] + 12 + spans[-1][1] == len(data):
             chunks = [(data[p + 4:p + 8], data[p + 8:p + 8 + n]) for p, n in spans]
+            seen = {}
             for i in range(len(chunks)):
+                # A type met twice already adds nothing new (256 tEXT fillers would give 768
+                # variants, each a full decode).
+                seen[chunks[i][0]] = seen.get(chunks[i][0], 0) + 1
+                if seen[chunks[i][0]] > 2:
+                    continue
                 yield f"drop:{i}", rebuild(chunks[:i] + chunks[i + 1:])
                 yield f"dup:{i}", rebuild(chunks[:i + 1] + chunks[i:])
                 if i + 1 < len(chunks):
@@ -173,10 +187,21 @@ def run_lcae(lcae, path):
     return p.returncode, obj, p.stderr.decode("utf-8", "replace")[-300:]
 
 
-def run_decoder(lcae, path, tables):
-    """`lcae decode-latents`: (exit status, error code, offset, SHA-256 of the values, text)."""
+def is_image_stream(data):
+    """HEAD's colour_format (payload byte 13) is not 0: decode with `lcae decode` (§16)."""
+    return len(data) > 9 + 8 + 13 and data[13:17] == b"HEAD" and data[9 + 8 + 13] != 0
+
+
+def run_decoder(lcae, path, tables, models=None):
+    """`lcae decode-latents`, or `lcae decode` for an image stream when `models` is a list:
+    (exit status, error code, offset, SHA-256 of the values or samples, text)."""
     out = path + ".npy"
-    cmd = [lcae, "decode-latents", path, "-o", out]
+    if models is None:
+        cmd = [lcae, "decode-latents", path, "-o", out]
+    else:
+        cmd = [lcae, "decode", path, "-o", out]
+        for m in models:
+            cmd += ["--model", m]
     for t in tables:
         cmd += ["--tables", t]
     p = run(cmd, 300)
@@ -189,7 +214,8 @@ def run_decoder(lcae, path, tables):
             npy = f.read()
         hlen = struct.unpack_from("<H", npy, 8)[0]
         header = npy[10:10 + hlen].decode("latin-1")
-        if "'<i4'" in header and "'fortran_order': False" in header:
+        if ("'<i4'" in header or (models is not None and ("'|u1'" in header or "'<u2'" in header))) \
+                and "'fortran_order': False" in header:
             digest = hashlib.sha256(npy[10 + hlen:]).hexdigest()
         else:
             digest = "unexpected .npy header " + header.strip()
@@ -227,6 +253,9 @@ def compare_decode(ref, res):
         elif offset != mine_err.offset:
             diffs.append(("error.offset", f"{code}@{offset}",
                           f"{mine_err.code}@{mine_err.offset}"))
+    elif res.image_sha256 is not None:
+        if digest != res.image_sha256:
+            diffs.append(("decode.image", digest, res.image_sha256))
     else:
         lat = ints[0] if ints else None
         mine = None
@@ -306,6 +335,9 @@ def main(argv=None):
                          "or full (chapter 12 too); decode mode always uses full")
     ap.add_argument("--tables", action="append", default=[],
                     help="table files the parser may resolve CREF with")
+    ap.add_argument("--model", action="append", default=[],
+                    help="model files image streams may be bound to, besides the default "
+                         "models (decode mode)")
     ap.add_argument("--mode", choices=("inspect", "decode", "both"), default="inspect",
                     help="inspect: `lcae inspect --json` (default); decode: `lcae "
                          "decode-latents` against the parser with --decode (error code and "
@@ -329,6 +361,8 @@ def main(argv=None):
         return 2
     table_paths = [resolve(t) for t in args.tables]
     tables = [lcae_parse.read_table_file(t) for t in table_paths]
+    model_paths = [resolve(m) for m in args.model]
+    models = []             # parsed when the first image stream comes (NumPy needed then)
     if args.keep_failures:
         os.makedirs(args.keep_failures, exist_ok=True)
 
@@ -344,6 +378,9 @@ def main(argv=None):
                 step = -(-8 * len(data) // args.max_flips) | 1      # odd: every bit position
                 print(f"note: {path}: {len(data)} bytes, flipping every {step}th bit "
                       f"(--max-flips {args.max_flips})", file=sys.stderr)
+            image = args.mode != "inspect" and is_image_stream(data)
+            if image and not models:
+                models = lcae_parse.read_models(model_paths + DEFAULT_MODELS)
             gen = variants(data, step, args.structural and not args.no_damage)
             if args.no_damage:
                 gen = iter([next(gen)])
@@ -354,10 +391,11 @@ def main(argv=None):
                     with open(vpath, "wb") as f:
                         f.write(blob)
                     fut_i = pool.submit(run_lcae, lcae, vpath) if args.mode != "decode" else None
-                    fut_d = (pool.submit(run_decoder, lcae, vpath, table_paths)
+                    fut_d = (pool.submit(run_decoder, lcae, vpath, table_paths,
+                                         model_paths if image else None)
                              if args.mode != "inspect" else None)
                     items.append((label, blob, vpath, (fut_i, fut_d)))
-                p, f_ = check_batch(items, path, args, tables, by_category)
+                p, f_ = check_batch(items, path, args, tables, by_category, models)
                 passed += p
                 failed += f_
     if by_category:
@@ -378,7 +416,7 @@ def batched(it, n):
         yield batch
 
 
-def check_batch(items, path, args, tables, by_category):
+def check_batch(items, path, args, tables, by_category, models):
     passed = failed = 0
     for label, blob, vpath, fut in items:
         fut_i, fut_d = fut
@@ -390,7 +428,7 @@ def check_batch(items, path, args, tables, by_category):
             diffs += compare(ref, rc, mine, args.compare_warnings)
         if fut_d is not None:
             res = lcae_parse.Parser(blob, vpath, scope="full", table_sets=tables,
-                                    decode=True).parse()
+                                    decode=True, models=models).parse()
             diffs += [(("decode." + c) if c == "error.offset" else c, a, b)
                       for c, a, b in compare_decode(fut_d.result(), res)]
         os.unlink(vpath)

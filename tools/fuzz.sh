@@ -4,7 +4,8 @@
 #
 #   tools/fuzz.sh [--seconds N] [--jobs J] [TARGET...]
 #
-# Targets: FuzzContainer FuzzTables FuzzRans FuzzChain FuzzLatents FuzzPNG FuzzRec (default: all).
+# Targets: FuzzContainer FuzzTables FuzzRans FuzzChain FuzzLatents FuzzPNG FuzzRec FuzzImage FuzzModel
+# (default: all).
 # Crash reproducers go to fuzz-out/TARGET/ (git-ignored); the script exits 1 if any target
 # crashed, and prints each target's executions and coverage.
 set -euo pipefail
@@ -20,7 +21,7 @@ while [ $# -gt 0 ]; do
         *) targets+=("$1"); shift ;;
     esac
 done
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzContainer FuzzTables FuzzRans FuzzChain FuzzLatents FuzzPNG FuzzRec)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzContainer FuzzTables FuzzRans FuzzChain FuzzLatents FuzzPNG FuzzRec FuzzImage FuzzModel)
 
 swift build --package-path Fuzz -c release --scratch-path .build-fuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library >/dev/null
@@ -42,6 +43,16 @@ seed() {
             # RECC payloads of the REC conformance streams, each after two bytes that give its
             # latent's dimension count minus one.
             python3 tools/rec_reference.py payloads "$dir" ;;
+        FuzzModel)
+            # The conformance models and the malformed ones (the default models are larger than
+            # -max_len: their first 64 KiB still seed the header and layer parsers).
+            find samples/conformance/models samples/conformance/invalid-models Sources/LCAE/Resources \
+                -name '*.lcaem' | while read -r f; do cp "$f" "$dir/$(echo "$f" | tr / _)"; done ;;
+        FuzzImage)
+            # The image streams of the corpus: HEAD's colour_format (byte 30) is neither 0 nor absent.
+            find samples/conformance -name stream.lcae | while read -r f; do
+                [ "$(od -An -tu1 -j30 -N1 "$f" 2>/dev/null | tr -d ' ')" = "0" ] || cp "$f" "$dir/$(echo "$f" | tr / _)"
+            done ;;
         FuzzRans|FuzzChain)
             printf '\x05\x0c\x10\x01\x01\x00\x00\x00\x01\x00\x00\x00\x04\x00\x00\x00' > "$dir/small" ;;
         *)

@@ -14,7 +14,9 @@ Usage (from the repository root):
     python3 tools/lcae_parse.py FILE --tables T.lct  # resolve CREF (spec §12.5.2)
     python3 tools/lcae_parse.py FILE --decode        # also decode the latents (§12.6),
                                                      # check lHSH (§12.7)
-    python3 tools/lcae_parse.py [--tables T]... -o OUT.npy FILE
+    python3 tools/lcae_parse.py FILE --decode --model M.lcaem   # an image stream: also
+                                                     # the synthesis (chapters 15-16), iHSH
+    python3 tools/lcae_parse.py [--tables T]... [--model M]... -o OUT.npy FILE
         # the external-decoder contract of §13.4, e.g.
         # lcae check samples/conformance --decoder "$(which python3) $PWD/tools/lcae_parse.py"
 
@@ -30,6 +32,10 @@ What is checked
     get LATP's value count).
   * --decode adds the decoding of every integer latent (§12.6) with its end checks
     (§10.5.3) and the comparison with lHSH (§12.7).
+  * image streams (chapter 16), when the bound model is given (--model) or with --decode:
+    §16.1 steps 1-5 (model, colour and depth, latent channels, synthesis size, STEP), CREF
+    resolved from the model's table sets (§15.2); with --decode, the synthesis of §15.4 by
+    tools/lcae_synthesis.py (NumPy) and the iHSH comparison (§16.3).
   * scope "container" stops at chapters 3-9: the chapter-12 chunk types are known
     (Table 6-1: their criticality and the fixed lengths of CREF and lHSH are checked)
     but their payloads and their per-latent order are not: this is what `lcae inspect`
@@ -62,6 +68,11 @@ this file; `tools/differential_parse.py` shows where the library reads them othe
   * warnings: a second lHSH is warned as badChunkOrder, a bad latent_index as badField, a
     wrong lHSH length or a tEXT under 2 bytes as badChunkLength;
   * Σ T_k ≤ max_tables is checked per table body ("over the body").
+  * image streams: the §16.1 checks come first in the second pass, before the latent_index
+    bytes of chapter 12; a second STEP is badChunkOrder in the first pass (§6.1 rule 2), its
+    fields are checked at §16.1 step 5; an image stream with no latent is modelMismatch at
+    latent_count; a model table set that does not inflate, hash or parse is reported at the
+    CREF's sha256 field, with the code of §15.2 / §12.2.
 """
 
 import argparse
@@ -73,6 +84,11 @@ import sys
 import zlib
 
 import rec_reference       # chapter 14, also written from the spec alone (tools/rec_reference.py)
+
+try:                        # chapters 15-16, also from the spec alone (tools/lcae_synthesis.py);
+    import lcae_synthesis   # it needs NumPy, which only image streams do
+except ImportError:         # pragma: no cover
+    lcae_synthesis = None
 
 SIGNATURE = bytes([0x8C, 0x4C, 0x43, 0x41, 0x45, 0x0D, 0x0A, 0x1A, 0x0A])
 TABLE_FILE_SIGNATURE = bytes([0x8C, 0x4C, 0x43, 0x54, 0x0D, 0x0A, 0x1A, 0x0A])
@@ -93,8 +109,9 @@ LEVELS = {
                               2 ** 31 - 1, 2 ** 20, 24, 65536))),
 }
 
-KNOWN_TYPES = {b"HEAD", b"LEND", b"tEXT", b"CTAB", b"CREF", b"ACTV", b"LATP", b"lHSH", b"RECC"}
-FIXED_LENGTHS = {b"LEND": 0, b"CREF": 33, b"lHSH": 33}   # HEAD: 52 + 12 x latent_count
+KNOWN_TYPES = {b"HEAD", b"LEND", b"tEXT", b"CTAB", b"CREF", b"ACTV", b"LATP", b"lHSH", b"RECC",
+               b"STEP", b"iHSH"}
+FIXED_LENGTHS = {b"LEND": 0, b"CREF": 33, b"lHSH": 33, b"iHSH": 32}   # HEAD: 52 + 12 x latent_count
 COLOUR_FORMATS = {0: "none", 1: "grey", 3: "rgb"}
 CODERS = {0: "none", 1: "rans64"}
 KINDS = {1: "integer", 2: "continuous"}
@@ -475,8 +492,14 @@ class Latent:
 
 class Parser:
     def __init__(self, data, path="", scope="full", table_sets=(), decode=False,
-                 reader_limits=None):
+                 reader_limits=None, models=()):
         self.data, self.path, self.scope, self.decode = data, path, scope, decode
+        self.models = {m.sha256: m for m in models}     # lcae_synthesis.Model (chapter 15)
+        self.model = None           # the model HEAD binds, once found
+        self.step = None            # (chunk, payload, base) of STEP (§16.2)
+        self.ihsh = None            # (chunk, payload, base) of the first 32-byte iHSH (§16.3)
+        self.samples = None         # decoded image, (height, width, Cimg) NumPy array
+        self.image_sha256 = None
         self.reader_limits = dict(reader_limits or LEVELS[3])
         self.limits = dict(self.reader_limits)
         self.table_sets = {t.sha256: t for t in table_sets}
@@ -627,6 +650,19 @@ class Parser:
             self._text(c, payload, base)
         elif t == b"lHSH":
             self.lhsh.append((c, payload, base))    # its latent_index: second pass (§12.5)
+        elif t == b"STEP":
+            # Table 6-1: at most one (§6.1 rule 2); its fields: §16.1 step 5.
+            if self.step is not None:
+                raise LcaeError("badChunkOrder", c.offset, "a second STEP chunk (spec §6.1, §16.2)")
+            self.step = (c, payload, base)
+        elif t == b"iHSH":
+            # Ancillary, at most one counts: a second one is ignored (§16.3).
+            if self.ihsh is None:
+                self.ihsh = (c, payload, base)
+                c.field("sha256", base, 32, bytes(payload).hex())
+            else:
+                self._warn("badChunkOrder", c.offset, "a second iHSH; ignored, the first one "
+                           "counts (spec §16.3)")
         else:
             # CTAB, CREF, ACTV, LATP, RECC: checked in the second pass (§9, §12.5, §14.8).
             self.ch12.append((c, payload, base))
@@ -818,6 +854,97 @@ class Parser:
         lat.hash, lat.hash_offset = bytes(p[1:33]), base + 1
 
     def _second_pass(self):
+        """§9 second pass: for an image stream §16.1 steps 1-5 first, then chapter 12 latent
+        by latent in HEAD order, then the synthesis and iHSH (§16.4)."""
+        image = self.head["colour_format"] != 0
+        if self.head["flags"] & 1:
+            self.model = self.models.get(self.head["model_sha256"].hex())
+        if image and (self.decode or self.model is not None):
+            self._image_checks()
+        self._latent_pass()
+        if image and self.decode:
+            self._synthesise()
+
+    # -- chapter 16 -----------------------------------------------------------
+
+    def _image_checks(self):
+        """§16.1 steps 1-5, in order."""
+        hb = self.head_offset + 8
+        m = self.model
+        if m is None:
+            raise LcaeError("modelMismatch", hb + 20,
+                            f"the stream is bound to model {self.head['model_sha256'].hex()}, "
+                            f"which was not given (spec §16.1, §7.1.3)")
+        if m.colour_format != self.head["colour_format"] or m.bit_depth != self.head["bit_depth"]:
+            raise LcaeError("modelMismatch", hb + 20,
+                            f"the model decodes colour_format {m.colour_format} at "
+                            f"{m.bit_depth} bits; HEAD says {self.head['colour_format']} at "
+                            f"{self.head['bit_depth']} bits (spec §16.1)")
+        if not self.latents:
+            raise LcaeError("modelMismatch", hb + 19,
+                            "an image stream without a latent for the synthesis (spec §16.1)")
+        lat = self.latents[0]
+        if lat.kind != 1 or lat.channels != m.latent_channels:
+            raise LcaeError("modelMismatch", hb + 52,
+                            f"latent 0 is a {KINDS[lat.kind]} latent of {lat.channels} channels; "
+                            f"the model synthesises from an integer latent of "
+                            f"{m.latent_channels} (spec §16.1)")
+        size = lcae_synthesis.output_size(m, lat.height, lat.width)
+        if size is None or size[0] < self.head["height"] or size[1] < self.head["width"]:
+            raise LcaeError("badField", hb + 56,
+                            f"latent 0 ({lat.height} x {lat.width}) synthesises to "
+                            f"{'nothing' if size is None else f'{size[0]} x {size[1]}'}, not "
+                            f"the image's {self.head['height']} x {self.head['width']} "
+                            f"(spec §16.1, §15.4.3)")
+        self.step_values = lcae_synthesis.default_step(m)
+        if self.step is None:
+            return
+        c, p, base = self.step
+        if len(p) < 4:
+            raise LcaeError("badChunkLength", c.offset,
+                            f"STEP payload of {len(p)} bytes, at least 4 (spec §16.2)")
+        index, shift, count = p[0], p[1], u16(p, 2)
+        c.field("latent_index", base, 1, index)
+        c.field("shift", base + 1, 1, shift)
+        c.field("gain_count", base + 2, 2, count)
+        if index != 0:
+            raise LcaeError("badField", base, f"STEP latent_index {index}, must be 0 (spec §16.2)")
+        if shift > 31:
+            raise LcaeError("badField", base + 1, f"STEP shift {shift} is above 31 (spec §16.2)")
+        if count not in (1, lat.channels):
+            raise LcaeError("badField", base + 2,
+                            f"STEP gain_count {count} is not 1 or the latent's {lat.channels} "
+                            f"channels (spec §16.2)")
+        if len(p) != 4 + 4 * count:
+            raise LcaeError("badChunkLength", c.offset,
+                            f"STEP payload of {len(p)} bytes; {count} gains need "
+                            f"{4 + 4 * count} (spec §16.2)")
+        gains = list(struct.unpack_from(f"<{count}I", p, 4))
+        for k, g in enumerate(gains):
+            if g < 1:
+                raise LcaeError("badField", base + 4 + 4 * k, f"STEP gain {k} is 0 (spec §16.2)")
+        c.details.update(latent_index=index, shift=shift, gain_count=count)
+        self.step_values = (shift, gains)
+
+    def _synthesise(self):
+        """§16.4 steps 3-4: the synthesis of latent 0 and the image hash."""
+        lat = self.latents[0]
+        values = lcae_synthesis.np.array(lat.values, dtype=lcae_synthesis.np.int64)
+        shift, gains = self.step_values
+        self.samples = lcae_synthesis.synthesize(
+            self.model, values.reshape(lat.channels, lat.height, lat.width), shift, gains,
+            self.head["height"], self.head["width"])
+        self.image_sha256 = lcae_synthesis.image_sha256(self.samples)
+        if self.ihsh is not None:
+            c, p, base = self.ihsh
+            if bytes(p).hex() != self.image_sha256:
+                raise LcaeError("hashMismatch", base,
+                                f"the image decodes to SHA-256 {self.image_sha256}, iHSH says "
+                                f"{bytes(p).hex()} (spec §16.3)")
+
+    # -- chapter 12, second pass ------------------------------------------------
+
+    def _latent_pass(self):
         """§9 second pass: chapter 12, latent by latent in HEAD order."""
         # latent_index of every CTAB, CREF, ACTV, LATP (§12.5), in file order.
         for c, p, base in self.ch12:
@@ -972,7 +1099,9 @@ class Parser:
         c.field("sha256", base + 1, 32, sha)
         c.details["sha256"] = sha
         lat.table_sha256 = sha
-        tables = self.table_sets.get(sha)
+        tables = self._model_tables(sha, base + 1)
+        if tables is None:
+            tables = self.table_sets.get(sha)
         if tables is None:
             c.details["resolved"] = False
             if self.decode:
@@ -986,6 +1115,32 @@ class Parser:
         _ = parse_table_body_limits_check(tables, self.limits, base + 1)
         self._check_tables_match(tables, lat, base + 1)
         lat.tables = tables
+
+    def _model_tables(self, sha, offset):
+        """§15.2: a CREF's hash among the table sets of the model HEAD binds; the set is
+        checked now that a stream uses it (errors at CREF's sha256 field, §9)."""
+        if self.model is None:
+            return None
+        lim = self.limits
+        cap = 4 + lim["max_channels"] * (21 + 16 * lim["max_symbols_per_table"])
+        for ts in self.model.table_sets:
+            if ts.sha256 != sha:
+                continue
+            if ts.body_size > cap:
+                raise LcaeError("limitExceeded", offset,
+                                f"the model's table set of {ts.body_size} bytes is above the bound "
+                                f"of §12.5.1 under the stream's limits, {cap} (spec §15.2)")
+            try:
+                body = ts.body()
+            except lcae_synthesis.ModelError as e:
+                raise LcaeError(e.code, offset, f"the model's table set: {e.message}")
+            tables = parse_table_body(body, self.limits, lambda k: offset)
+            if tables.channel_count != self.model.latent_channels:
+                raise LcaeError("badTable", offset,
+                                f"the model's table set has {tables.channel_count} channels, the "
+                                f"model {self.model.latent_channels} (spec §15.2)")
+            return tables
+        return None
 
     def _actv(self, c, p, base, lat):
         r = parse_rans_payload(p, 1, len(p), lat.channels, base)
@@ -1130,7 +1285,8 @@ class Parser:
                 "code": self.error.code, "offset": self.error.offset,
                 "message": self.error.message},
             "parser": {"name": "tools/lcae_parse.py", "scope": self.scope,
-                       "decode": self.decode, "notes": self.notes},
+                       "decode": self.decode, "notes": self.notes,
+                       "image_sha256": self.image_sha256},
         }
         return out
 
@@ -1179,6 +1335,8 @@ def print_text(res, verbose):
         out(f"  warning {w['code']} at {w['offset']}: {w['message']}")
     for n in res.notes:
         out(f"  note: {n}")
+    if res.image_sha256:
+        out(f"  image: {' x '.join(map(str, res.samples.shape))} samples, SHA-256 {res.image_sha256}")
     if res.error:
         out(f"  error {res.error.code} at {res.error.offset}: {res.error.message}")
     else:
@@ -1195,23 +1353,55 @@ def write_npy(path, values, shape):
         f.write(struct.pack(f"<{len(values)}i", *values))
 
 
+def write_samples_npy(path, samples):
+    """§13.4: an image as a NumPy array of shape (height, width, channels), u1 or <u2."""
+    descr = "|u1" if samples.dtype.itemsize == 1 else "<u2"
+    dims = ", ".join(str(d) for d in samples.shape)
+    header = "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }" % (descr, dims)
+    pad = 64 - (10 + len(header) + 1) % 64
+    header = header + " " * (pad % 64) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin-1"))
+        f.write(samples.tobytes())
+
+
+def read_models(paths):
+    """Model files (§15.1); raises LcaeError with the model reader's code."""
+    models = []
+    for path in paths:
+        try:
+            models.append(lcae_synthesis.read_model(path))
+        except lcae_synthesis.ModelError as e:
+            raise LcaeError(e.code, e.offset, f"model file {path}: {e.message}")
+    return models
+
+
 def decoder_contract(args):
-    """§13.4: `CMD [--tables T]... -o OUT.npy STREAM`."""
+    """§13.4: `CMD [--tables T]... [--model M]... -o OUT.npy STREAM`."""
     try:
         table_sets = [read_table_file(t) for t in args.tables]
+        models = read_models(args.model)
         with open(args.file, "rb") as f:
             data = f.read()
     except OSError as e:
         print(f"error: ioError at byte 0: {e}", file=sys.stderr)
         return 3
     except LcaeError as e:
-        print(f"error: {e.code} at byte {e.offset}: table file: {e.message}", file=sys.stderr)
+        print(f"error: {e.code} at byte {e.offset}: table or model file: {e.message}",
+              file=sys.stderr)
         return 2
-    res = Parser(data, args.file, scope="full", table_sets=table_sets, decode=True).parse()
+    res = Parser(data, args.file, scope="full", table_sets=table_sets, decode=True,
+                 models=models).parse()
     if res.error:
         print(f"error: {res.error.code} at byte {res.error.offset}: {res.error.message}",
               file=sys.stderr)
         return 2
+    # §13.4: an image stream's output is its image.
+    if res.samples is not None:
+        write_samples_npy(args.output, res.samples)
+        h, w, ch = res.samples.shape
+        print(f"{h} x {w} x {ch} samples, SHA-256 {res.image_sha256}", file=sys.stderr)
+        return 0
     # §13.4: the first latent in HEAD order (a continuous one as its Q16 values, §14.3).
     if not res.latents:
         print("the stream is valid and holds no latent; nothing written", file=sys.stderr)
@@ -1231,6 +1421,8 @@ def main(argv=None):
                     help="full: chapters 3-12 (default); container: chapters 3-9 only")
     ap.add_argument("--tables", action="append", default=[],
                     help="table file (§12.2.1) a CREF may name (repeatable)")
+    ap.add_argument("--model", action="append", default=[],
+                    help="model file (§15.1) an image stream may be bound to (repeatable)")
     ap.add_argument("--decode", action="store_true",
                     help="decode the integer latents (§12.6) and check lHSH (§12.7)")
     ap.add_argument("-o", "--output", metavar="OUT.npy",
@@ -1263,8 +1455,16 @@ def main(argv=None):
         else:
             print(f"{args.file}: ioError: {e}", file=sys.stderr)
         return 3
+    try:
+        models = read_models(args.model)
+    except OSError as e:
+        print(f"{e}", file=sys.stderr)
+        return 3
+    except LcaeError as e:
+        print(f"{e.code} at {e.offset}: {e.message}", file=sys.stderr)
+        return 2
     res = Parser(data, args.file, scope=args.scope, table_sets=table_sets,
-                 decode=args.decode).parse()
+                 decode=args.decode, models=models).parse()
     if args.json:
         print(json.dumps(res.to_json(args.verbose), indent=2, ensure_ascii=False))
     else:

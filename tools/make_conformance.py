@@ -8,6 +8,12 @@ with an independent expectation. Invalid streams are valid ones edited here, wit
 container writer of this script's own (CRC-32 from zlib), each with the error code a
 reader must report.
 
+Image streams (chapters 15 and 16) are written by `lcae encode` from crops of samples/images/
+(Pillow), or built here around latents coded by `lcae encode-latents` for the test model
+samples/conformance/models/test-layers.lcaem, which tools/lcae_synthesis.py writes; their
+sheets give the latent and image hashes the independent decoder (tools/lcae_parse.py with
+tools/lcae_synthesis.py) computes. Malformed model files go to invalid-models/.
+
 REC streams (chapter 14) are written by `lcae rec encode`; their sheets give the SHA-256 of
 the latent as tools/rec_reference.py (an independent implementation of the spec) regenerates
 it from the stream's indices.
@@ -27,7 +33,10 @@ import tempfile
 import zlib
 
 import numpy as np
+from PIL import Image
 
+import lcae_parse      # the independent decoder (spec/ alone): expected hashes of image streams
+import lcae_synthesis  # chapters 15-16 written from the spec alone: the test model, its synthesis
 import rec_reference  # chapter 14 written from the spec alone: the expected values of REC streams
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -111,7 +120,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lcae", default=os.path.join(ROOT, ".build", "release", "lcae"))
     args = parser.parse_args()
-    for sub in ("valid", "invalid", "tables"):
+    for sub in ("valid", "invalid", "tables", "models", "invalid-models"):
         shutil.rmtree(os.path.join(OUT, sub), ignore_errors=True)
     os.makedirs(os.path.join(OUT, "tables"))
     rng = np.random.default_rng(20261121)
@@ -298,7 +307,10 @@ def main():
         invalid("latent-hash-mismatch", "an lHSH that does not match the latent", edited(
             inband_stream, lambda c: c[find(c, b"lHSH")][1].__setitem__(5, c[find(c, b"lHSH")][1][5] ^ 1)), "hashMismatch", "§12.7")
         rec_cases(corpus, tmp, invalid)
-    print(f"wrote {len(os.listdir(os.path.join(OUT, 'valid')))} valid and {len(os.listdir(os.path.join(OUT, 'invalid')))} invalid cases")
+        image_cases(corpus, tmp, rng, invalid)
+        model_cases()
+    print(f"wrote {len(os.listdir(os.path.join(OUT, 'valid')))} valid and {len(os.listdir(os.path.join(OUT, 'invalid')))} invalid "
+          f"cases, {len(os.listdir(os.path.join(OUT, 'invalid-models')))} invalid model files")
 
 
 def recc_payload(index, method, seed, bpb, m, gmax, ratio, count, prior, info, words):
@@ -411,6 +423,407 @@ def rec_cases(corpus, tmp, invalid):
     chunks[0][1][15] = 1
     rec_invalid("rec-candidates-above-level", "ORC blocks of 2^17 candidates at level 1 (max_log2_candidates 16)",
                 chunks, "limitExceeded", "§8, §14.8")
+
+
+# ---- image streams (chapters 15 and 16) ----
+
+IMAGES = os.path.join(ROOT, "samples", "images")
+MODELS = {"rgb": os.path.join(ROOT, "Sources", "LCAE", "Resources", "default-rgb.lcaem"),
+          "grey": os.path.join(ROOT, "Sources", "LCAE", "Resources", "default-grey.lcaem")}
+TEST_MODEL = os.path.join("models", "test-layers.lcaem")
+HOSTILE_TABLE_SHA = hashlib.sha256(b"a table set declaring 2^31 bytes").digest()
+
+
+def head_offset(name):
+    """File offset of a HEAD field (spec Table 7-1): signature, length and type, then the field."""
+    return 9 + 8 + {"width": 4, "height": 8, "bit_depth": 12, "colour_format": 13, "flags": 18,
+                    "model_sha256": 20, "latent0.channels": 54, "latent0.height": 56}[name]
+
+
+def step_payload(shift, gains, index=0):
+    """STEP (spec §16.2)."""
+    return bytearray(struct.pack("<BBH", index, shift, len(gains)) + struct.pack(f"<{len(gains)}I", *gains))
+
+
+def independent_decode(stream, models):
+    """Decode with the independent implementation (tools/lcae_parse.py and
+    tools/lcae_synthesis.py, written from the spec alone): (latent SHA-256, image SHA-256)."""
+    res = lcae_parse.Parser(stream, scope="full", decode=True, models=models).parse()
+    if res.error:
+        raise RuntimeError(f"the independent decoder refuses a stream meant to be valid: {res.error.code} "
+                           f"at {res.error.offset}: {res.error.message}")
+    lat = res.latents[0]
+    return sha256(np.array(lat.values, dtype=np.int32)), res.image_sha256
+
+
+def test_model(corpus, tmp, rng):
+    """A decode-only RGB 16-bit model exercising every layer kind (spec §15.3): transposed
+    convolution with padding and output padding, convolution with stride and padding, ReLU,
+    kernel = stride, an asymmetric kernel; weights and biases over the whole int16 / int32
+    range, so that sums wrap modulo 2^32 and values saturate (spec §15.4.2). Its two table
+    sets (one deflated, one stored) are fitted to latents of its 5 channels."""
+    train = os.path.join(tmp, "train5.npy")
+    np.save(train, np.stack([field(rng, 5, 6, 7) * 3 for _ in range(4)]))
+    bodies = []
+    for extra in ([], ["--measure", "value"]):
+        path = os.path.join(tmp, f"t5-{len(bodies)}.tbl")
+        corpus.run("fit", train, "-o", path, *extra)
+        with open(path, "rb") as f:
+            bodies.append((path, f.read()[12:-4]))
+
+    def weights(shape):
+        return rng.integers(-32768, 32768, size=shape)
+
+    def bias(n):
+        return rng.integers(-2 ** 31, 2 ** 31, size=n)
+
+    S = lcae_synthesis
+    layers = [
+        S.layer_bytes(S.CONV_T, weights((5, 8, 3, 3)), bias(8), stride=(2, 2), pad=(1, 1), output_pad=(1, 1), shift=13),
+        S.layer_bytes(S.RELU),
+        S.layer_bytes(S.CONV, weights((8, 8, 3, 3)), bias(8), stride=(2, 2), pad=(1, 1), shift=14),
+        S.layer_bytes(S.RELU),
+        S.layer_bytes(S.CONV_T, weights((8, 6, 2, 2)), bias(6), stride=(2, 2), shift=12),
+        S.layer_bytes(S.CONV, weights((3, 6, 3, 2)), bias(3), stride=(1, 1), pad=(1, 0), shift=15),
+    ]
+    # A third set is hostile: a deflated body declaring 2^31 bytes, beyond what any level-1
+    # stream admits (spec §15.2); it is checked only when a stream names it.
+    hostile = zlib.compress(bytes(64))
+    sets = [S.table_set_bytes(bodies[0][1], 65536, 0, 1), S.table_set_bytes(bodies[1][1], 3 * 65536, 1, 0),
+            struct.pack("<IBB", 65536, 0, 1) + HOSTILE_TABLE_SHA + struct.pack("<II", 2 ** 31, len(hostile)) + hostile]
+    data = S.model_bytes(3, 16, 5, 4, 2, layers, (), sets)
+    os.makedirs(os.path.join(OUT, "models"), exist_ok=True)
+    with open(os.path.join(OUT, TEST_MODEL), "wb") as f:
+        f.write(data)
+    return S.parse_model(data), [p for p, _ in bodies], layers, sets
+
+
+def image_cases(corpus, tmp, rng, invalid):
+    models = {k: lcae_synthesis.read_model(p) for k, p in MODELS.items()}
+    sources = {"rgb": Image.open(os.path.join(IMAGES, "chelsea.png")).convert("RGB"),
+               "grey": Image.open(os.path.join(IMAGES, "camera.png")).convert("L")}
+
+    def encode(colour, box, args):
+        src = os.path.join(tmp, "crop.png")
+        sources[colour].crop(box).save(src)
+        out = os.path.join(tmp, "image.lcae")
+        corpus.run("encode", src, "-o", out, *args)
+        with open(out, "rb") as f:
+            stream = f.read()
+        name = "chelsea.png" if colour == "rgb" else "camera.png"
+        command = (f"lcae encode CROP.png {' '.join(args)} -o stream.lcae  (CROP: {name}"
+                   + (" as grey" if colour == "grey" else "") + f" cropped to {box}, Pillow)")
+        return stream, command
+
+    def sheet_for(stream, purpose, features, command, models_given, extra_models=()):
+        latent_hash, image_hash = independent_decode(stream, models_given)
+        head = parse(stream)[0][1]
+        width, height = struct.unpack_from("<II", head, 4)
+        level = head[15]
+        return {
+            "purpose": purpose, "features": ["image", *features], "profile": 1, "level": level,
+            "expected": {"valid": True, "latent_sha256": [latent_hash], "image_sha256": image_hash,
+                         "header": {"format_version": "1.0", "width": width, "height": height, "bit_depth": head[12],
+                                    "colour_format": {1: "grey", 3: "rgb"}[head[13]], "level": level,
+                                    "model_sha256": bytes(head[20:52]).hex()}},
+            "tables": [], "models": ["../../" + m for m in extra_models], "command": command,
+        }
+
+    def valid(name, purpose, features, stream, command):
+        colour = "grey" if parse(stream)[0][1][13] == 1 else "rgb"
+        corpus.case("valid", name, stream, sheet_for(stream, purpose, features, command, [models[colour]]))
+
+    streams = {}
+    for name, colour, box, args, purpose, features in (
+            ("image-grey-64x48", "grey", (200, 100, 264, 148), ["--quality", "75"],
+             "a grey image with the default grey model (256 latent channels: level 1's max_channels)",
+             ["grey", "default model", "CREF to a model table set", "STEP", "iHSH", "max_channels=256 at level 1"]),
+            ("image-rgb-40x24", "rgb", (100, 50, 140, 74), ["--quality", "75"], "an RGB image with the default RGB model",
+             ["rgb", "default model", "CREF to a model table set", "STEP", "iHSH"]),
+            ("image-grey-1x1", "grey", (300, 300, 301, 301), [], "a 1 x 1 grey image: one latent position, 255 of 256 samples discarded",
+             ["grey", "1x1", "odd size"]),
+            ("image-rgb-1x1", "rgb", (200, 100, 201, 101), [], "a 1 x 1 RGB image", ["rgb", "1x1", "odd size"]),
+            ("image-rgb-17x9", "rgb", (10, 10, 27, 19), [], "a 17 x 9 RGB image: 2 x 1 latent positions, partly discarded",
+             ["rgb", "odd size"]),
+            ("image-grey-33x18", "grey", (50, 60, 83, 78), [], "a 33 x 18 grey image, no side a multiple of 16",
+             ["grey", "odd size"]),
+            ("image-grey-quality-1", "grey", (0, 0, 48, 32), ["--quality", "1"], "the coarsest quality step",
+             ["grey", "quality=1"]),
+            ("image-grey-quality-100", "grey", (0, 0, 48, 32), ["--quality", "100"], "the finest quality step",
+             ["grey", "quality=100"]),
+            ("image-rgb-rdoq", "rgb", (150, 80, 182, 112), ["--quality", "60", "--rdoq"], "rate-distortion optimised quantization",
+             ["rgb", "RDOQ"]),
+            ("image-grey-factorized", "grey", (100, 200, 164, 232), ["--entropy", "factorized"],
+             "factorized tables: every context of a channel has the same CDF (a kind-1 table set)", ["grey", "factorized tables"]),
+            ("image-grey-lanes1", "grey", (10, 300, 58, 332), ["--lanes", "1"], "one lane", ["grey", "lanes=1"]),
+            ("image-grey-lanes8-substreams3", "grey", (10, 300, 74, 348), ["--lanes", "8", "--substreams", "3"],
+             "eight lanes in three substreams", ["grey", "lanes=8", "substreams=3"]),
+            ("image-rgb-lanes2-substreams2", "rgb", (300, 150, 348, 182), ["--lanes", "2", "--substreams", "2"],
+             "two lanes in two substreams", ["rgb", "lanes=2", "substreams=2"]),
+            ("image-grey-4096x1", "grey", (0, 256, 512, 257), [], "placeholder", []),
+    ):
+        if name == "image-grey-4096x1":
+            # The widest image level 1 admits (max_width 4096): the camera row repeated 8 times.
+            row = sources["grey"].crop(box)
+            wide = Image.new("L", (4096, 1))
+            for i in range(8):
+                wide.paste(row, (512 * i, 0))
+            src = os.path.join(tmp, "wide.png")
+            wide.save(src)
+            out = os.path.join(tmp, "image.lcae")
+            corpus.run("encode", src, "-o", out)
+            with open(out, "rb") as f:
+                stream = f.read()
+            valid(name, "the widest image of level 1 (max_width = 4096): a latent of 256 x 1 x 256", ["grey", "max_width at level 1"],
+                  stream, "lcae encode WIDE.png -o stream.lcae  (WIDE: row 256 of camera.png, columns 0-511, repeated 8 times)")
+            continue
+        stream, command = encode(colour, box, args)
+        streams[name] = stream
+        valid(name, purpose, features, stream, command)
+
+    # In-band tables (CTAB) in place of the CREF: `lcae encode` always references the model's table set.
+    def in_band(stream, colour, compression):
+        chunks = parse(stream)
+        i = find(chunks, b"CREF")
+        sha = bytes(chunks[i][1][1:33]).hex()
+        body = next(ts.body() for ts in models[colour].table_sets if ts.sha256 == sha)
+        data = zlib.compress(body, 9) if compression else body
+        chunks[i] = [b"CTAB", bytearray(struct.pack("<BBI", 0, compression, len(body)) + data)]
+        return build(chunks)
+    valid("image-grey-in-band-deflated", "the model's table set carried in-band, deflated (CTAB compression 1)",
+          ["grey", "CTAB", "deflate"], in_band(streams["image-grey-64x48"], "grey", 1),
+          "image-grey-64x48 with its CREF replaced by a CTAB holding the deflated table body (tools/make_conformance.py)")
+    valid("image-rgb-in-band-stored", "the model's table set carried in-band as is (CTAB compression 0)",
+          ["rgb", "CTAB", "stored"], in_band(streams["image-rgb-40x24"], "rgb", 0),
+          "image-rgb-40x24 with its CREF replaced by a CTAB holding the table body (tools/make_conformance.py)")
+    base = streams["image-grey-64x48"]
+    chunks = parse(base)
+    filled = chunks[:-1] + [[b"tEXT", bytearray(b"filler\x00%d" % i)] for i in range(256 - len(chunks))] + chunks[-1:]
+    valid("image-grey-max-chunks", "256 chunks, level 1's max_chunks, tEXT fillers among them", ["grey", "max_chunks at level 1", "tEXT"],
+          build(filled), "image-grey-64x48 with tEXT chunks added up to 256 chunks (tools/make_conformance.py)")
+    valid("image-grey-no-hashes", "lHSH and iHSH removed: ancillary, the image decodes the same", ["grey", "no hash chunks"],
+          build([c for c in chunks if c[0] not in (b"lHSH", b"iHSH")]), "image-grey-64x48 without its lHSH and iHSH (tools/make_conformance.py)")
+
+    # ---- the test model: streams built here around latents coded by `lcae encode-latents` ----
+    tm, table_paths, _, _ = test_model(corpus, tmp, rng)
+
+    def test_stream(latent, table, width, height, step, lanes="2", extra=()):
+        src = os.path.join(tmp, "y5.npy")
+        np.save(src, latent)
+        out = os.path.join(tmp, "y5.lcae")
+        corpus.run("encode-latents", src, "--tables", table, "--placement", "referenced", "--lanes", lanes, *extra, "-o", out)
+        with open(out, "rb") as f:
+            chunks = parse(f.read())
+        head = chunks[0][1]
+        struct.pack_into("<IIBB", head, 4, width, height, 16, 3)
+        head[18] |= 1
+        head[20:52] = bytes.fromhex(tm.sha256)
+        ihsh_at = len(chunks) - 1
+        if step is not None:
+            chunks.insert(1, [b"STEP", step_payload(*step)])
+            ihsh_at += 1
+        shift, gains = step if step is not None else lcae_synthesis.default_step(tm)
+        samples = lcae_synthesis.synthesize(tm, latent, shift, gains, height, width)
+        chunks.insert(ihsh_at, [b"iHSH", bytearray(bytes.fromhex(lcae_synthesis.image_sha256(samples)))])
+        return build(chunks), samples
+
+    def test_valid(name, purpose, features, latent, table, width, height, step, **kw):
+        stream, samples = test_stream(latent, table, width, height, step, **kw)
+        sheet = sheet_for(stream, purpose, ["test model", "16-bit", *features],
+                          "python3 tools/make_conformance.py: lcae encode-latents Y.npy --tables T.tbl --placement referenced, "
+                          "then HEAD bound to models/test-layers.lcaem, STEP and iHSH from tools/lcae_synthesis.py",
+                          [tm], [TEST_MODEL])
+        # The expectation is the synthesis of the latent as NumPy holds it; the independent
+        # decoder of the stream must agree with it.
+        assert sheet["expected"]["latent_sha256"] == [sha256(latent)]
+        assert sheet["expected"]["image_sha256"] == lcae_synthesis.image_sha256(samples)
+        corpus.case("valid", name, stream, sheet)
+        return stream
+
+    y = (field(rng, 5, 4, 5) * 40).astype(np.int32)
+    spread = np.unique(lcae_synthesis.synthesize(tm, y, 6, [900, 1500, 2500, 4000, 7000], 8, 9))
+    assert len(spread) > 16, "the test model's output should not be flat"
+    tm_stream = test_valid("test-model-step-per-channel", "every layer kind, sums wrapping modulo 2^32 and saturating, a 16-bit RGB "
+                           "image of 9 x 8 from a 5 x 4 x 5 latent, a STEP with one gain per channel",
+                           ["convolution stride+padding", "transposed convolution padding+output padding", "kernel=stride", "ReLU",
+                            "wrap-around", "saturation", "STEP per channel", "odd size"],
+                           y, table_paths[0], 9, 8, (6, [900, 1500, 2500, 4000, 7000]))
+    test_valid("test-model-no-step", "no STEP chunk: shift 0 and every gain 2^F_in (spec §16.2)", ["no STEP"],
+               y, table_paths[0], 9, 8, None)
+    test_valid("test-model-single-gain-shift-31", "one gain for every channel and the largest shift, 31", ["STEP one gain", "shift=31"],
+               y, table_paths[0], 9, 8, (31, [2 ** 32 - 1]))
+    test_valid("test-model-stored-table-set", "a CREF resolved to the model's stored (uncompressed) table set, kind 1",
+               ["CREF to a stored table set", "1 x 1 latent"], (field(rng, 5, 1, 1) * 9).astype(np.int32), table_paths[1], 1, 2,
+               (0, [3, 5, 7, 11, 13]), lanes="1")
+    test_valid("test-model-lanes4-substreams2", "the test model with four lanes in two substreams, an image 11 x 10 of a 12 x 11 synthesis",
+               ["lanes=4", "substreams=2"], (field(rng, 5, 6, 6) * 25).astype(np.int32), table_paths[0], 11, 10, (4, [300]), lanes="4",
+               extra=("--substreams", "2"))
+
+    # ---- invalid image streams ----
+    def image_invalid(name, purpose, data, code, clause, extra_models=()):
+        corpus.case("invalid", name, data, {
+            "purpose": purpose, "features": ["invalid", "image"], "profile": 1, "level": data[9 + 8 + 15] if len(data) > 32 else 1,
+            "expected": {"valid": False, "error": code}, "tables": [], "models": ["../../" + m for m in extra_models],
+            "command": "python3 tools/make_conformance.py (edit of a valid image stream; see its source)", "clause": clause,
+        })
+
+    def patched(stream, at, fmt, value):
+        b = bytearray(stream)
+        struct.pack_into(fmt, b, at, value)
+        return rebuild_crcs(bytes(b))
+
+    image_invalid("image-model-unknown", "HEAD binds a model nobody has (one bit of model_sha256 flipped)",
+                  patched(base, head_offset("model_sha256"), "<B", base[head_offset("model_sha256")] ^ 1), "modelMismatch", "§16.1")
+    image_invalid("image-model-colour-mismatch", "HEAD says RGB, the bound default grey model makes grey images",
+                  patched(base, head_offset("colour_format"), "<B", 3), "modelMismatch", "§16.1")
+    image_invalid("image-model-depth-mismatch", "HEAD says 16-bit, the bound model makes 8-bit images",
+                  patched(base, head_offset("bit_depth"), "<B", 16), "modelMismatch", "§16.1")
+    image_invalid("image-latent-channels-mismatch", "latent 0 has 255 channels, the model synthesises from 256",
+                  patched(base, head_offset("latent0.channels"), "<H", 255), "modelMismatch", "§16.1")
+    image_invalid("image-latent-too-small", "an image 49 rows high from a latent of 3 rows (48 rows of synthesis)",
+                  patched(base, head_offset("height"), "<I", 49), "badField", "§16.1, §15.4.3")
+    image_invalid("image-test-model-not-given", "a stream bound to the test model, decoded without it", tm_stream, "modelMismatch", "§16.1")
+    chunks = parse(tm_stream)
+    chunks[find(chunks, b"CREF")][1][1:33] = HOSTILE_TABLE_SHA
+    image_invalid("image-table-set-above-level", "a CREF naming a model table set whose body_size, 2^31, is above level 1's bound: "
+                  "refused before inflating", build(chunks), "limitExceeded", "§15.2, §12.5.1", [TEST_MODEL])
+
+    def with_step(payload, stream=base):
+        chunks = parse(stream)
+        chunks[find(chunks, b"STEP")][1] = bytearray(payload)
+        return build(chunks)
+    step = parse(base)[find(parse(base), b"STEP")][1]
+    image_invalid("step-latent-index", "STEP latent_index 1", with_step(b"\x01" + step[1:]), "badField", "§16.2")
+    image_invalid("step-shift-32", "STEP shift 32", with_step(step[:1] + b"\x20" + step[2:]), "badField", "§16.2")
+    image_invalid("step-gain-count", "STEP gain_count 2: neither 1 nor the 256 channels",
+                  with_step(step[:2] + struct.pack("<H", 2) + step[4:] + step[4:]), "badField", "§16.2")
+    image_invalid("step-zero-gain", "a STEP gain of 0", with_step(step[:4] + bytes(4)), "badField", "§16.2")
+    image_invalid("step-short", "a STEP payload of 3 bytes", with_step(step[:3]), "badChunkLength", "§16.2")
+    image_invalid("step-length-mismatch", "one gain declared, two carried", with_step(step + step[4:8]), "badChunkLength", "§16.2")
+    chunks = parse(base)
+    chunks.insert(find(chunks, b"STEP"), [b"STEP", bytearray(step)])
+    image_invalid("step-twice", "two STEP chunks", build(chunks), "badChunkOrder", "§6.1, §16.2")
+    chunks = parse(base)
+    i = find(chunks, b"iHSH")
+    chunks[i][1][0] ^= 0x80
+    image_invalid("image-hash-mismatch", "an iHSH that does not match the decoded image", build(chunks), "hashMismatch", "§16.3")
+    chunks = parse(base)
+    for name in (b"STEP", b"iHSH"):
+        i = find(chunks, name)
+        data = bytearray(build(chunks))
+        crc_at = 9 + sum(12 + len(p) for _, p in chunks[:i]) + 8 + len(chunks[i][1])
+        data[crc_at] ^= 0x01
+        image_invalid(f"crc-{name.decode()}", f"one bit of the {name.decode()} chunk's CRC flipped "
+                      f"({'critical' if name == b'STEP' else 'ancillary: every CRC is checked, spec §5.3'})",
+                      bytes(data), "crcMismatch", "§5.3")
+    at = 9
+    for i, (ctype, payload) in enumerate(chunks):
+        image_invalid(f"image-truncated-before-{i}-{ctype.decode()}",
+                      f"an image stream that ends where chunk {i} ({ctype.decode()}) would start", base[:at], "truncated", "§5.1")
+        at += 12 + len(payload)
+
+
+def rebuild_crcs(stream):
+    return build(parse(stream))
+
+
+def model_cases():
+    """Malformed model files (spec §15.1-§15.3), each with the code a model reader must give."""
+    S = lcae_synthesis
+    convt = S.layer_bytes(S.CONV_T, np.arange(8).reshape(2, 1, 2, 2), [5], stride=(2, 2))
+    conv = S.layer_bytes(S.CONV, np.arange(8).reshape(2, 1, 2, 2), [1, 2], stride=(2, 2))
+    good = dict(colour_format=1, bit_depth=8, latent_channels=2, fin=0, fout=0, synthesis=[convt], analysis=[conv], table_sets=[])
+
+    def model(**change):
+        d = dict(good, **change)
+        return S.model_bytes(d["colour_format"], d["bit_depth"], d["latent_channels"], d["fin"], d["fout"], d["synthesis"],
+                             d["analysis"], d["table_sets"])
+
+    def body_edit(at, value, fmt="<B"):
+        """The valid model with one body field (offset inside the body) changed, CRC recomputed."""
+        body = bytearray(model()[12:-4])
+        struct.pack_into(fmt, body, at, value)
+        return S.model_file(bytes(body))
+
+    def layer_field(index, value, layer=convt):
+        """The synthesis layer with one of its bytes changed (kind 0, in 1-2, out 3-4, kernel_h 5 ...)."""
+        b = bytearray(layer)
+        b[index] = value
+        return model(synthesis=[bytes(b)])
+
+    def case(name, purpose, data, code, clause):
+        directory = os.path.join(OUT, "invalid-models", name)
+        os.makedirs(directory, exist_ok=True)
+        with open(os.path.join(directory, "model.lcaem"), "wb") as f:
+            f.write(data)
+        with open(os.path.join(directory, "spec.json"), "w") as f:
+            json.dump({"purpose": purpose, "features": ["invalid", "model file"], "profile": 1, "level": 1,
+                       "expected": {"valid": False, "error": code}, "tables": [],
+                       "command": "python3 tools/make_conformance.py (a model file built by tools/lcae_synthesis.py; see its source)",
+                       "clause": clause}, f, indent=2, sort_keys=True)
+            f.write("\n")
+
+    valid = model()
+    assert S.parse_model(valid).latent_channels == 2
+    sig = bytearray(valid)
+    sig[0] &= 0x7F
+    case("signature-7bit", "bit 7 of the first byte cleared", bytes(sig), "badSignature", "§15.1")
+    case("stream-signature", "an .lcae stream's signature in place of a model's", SIGNATURE[:8] + valid[8:], "badSignature", "§15.1")
+    size = bytearray(valid)
+    struct.pack_into("<I", size, 8, len(valid) - 15)
+    case("body-size-mismatch", "body_size one more than the file holds", bytes(size), "badChunkLength", "§15.1")
+    crc = bytearray(valid)
+    crc[-1] ^= 0x40
+    case("crc-mismatch", "one bit of the CRC flipped", bytes(crc), "crcMismatch", "§15.1")
+    case("truncated-header", "a file of 10 bytes", valid[:10], "truncated", "§15.1")
+    case("version-2", "model_version 2", body_edit(0, 2, "<H"), "unsupportedVersion", "§15.2")
+    case("colour-format-0", "colour_format 0 (none)", body_edit(2, 0), "badField", "§15.2")
+    case("bit-depth-12", "bit_depth 12", body_edit(3, 12), "badField", "§15.2")
+    case("latent-channels-0", "latent_channels 0", body_edit(4, 0, "<H"), "badField", "§15.2")
+    case("latent-channels-4097", "latent_channels 4097", body_edit(4, 4097, "<H"), "badField", "§15.2, §15.5")
+    case("input-fraction-bits-16", "input_fraction_bits 16", body_edit(6, 16), "badField", "§15.2")
+    case("output-fraction-bits-16", "output_fraction_bits 16", body_edit(7, 16), "badField", "§15.2")
+    case("synthesis-layers-65", "synthesis_layer_count 65", model(synthesis=[S.layer_bytes(S.RELU)] * 64 + [convt]),
+         "limitExceeded", "§15.2, §15.5")
+    case("analysis-layers-65", "analysis_layer_count 65", model(analysis=[S.layer_bytes(S.RELU)] * 64 + [conv]),
+         "limitExceeded", "§15.2, §15.5")
+    case("layer-kind-4", "a layer of kind 4", model(synthesis=[bytes([4])]), "badField", "§15.3")
+    case("in-channels-0", "a convolution with 0 input channels", layer_field(1, 0), "badField", "§15.3")
+    case("kernel-0", "a kernel 0 rows high", layer_field(5, 0), "badField", "§15.3")
+    case("kernel-65", "a kernel 65 columns wide", layer_field(6, 65), "badField", "§15.3, §15.5")
+    case("stride-0", "a stride of 0", layer_field(7, 0), "badField", "§15.3")
+    case("pad-not-below-kernel", "padding 2 with a kernel of 2", layer_field(9, 2), "badField", "§15.3")
+    case("output-pad-not-below-stride", "a transposed convolution with output padding 2 and stride 2", layer_field(11, 2),
+         "badField", "§15.3")
+    case("convolution-output-pad", "a convolution with output padding 1",
+         model(analysis=[conv[:12] + b"\x01" + conv[13:]]), "badField", "§15.3")
+    case("shift-32", "a layer shift of 32", layer_field(13, 32), "badField", "§15.3")
+    case("chain-mismatch", "the synthesis takes 3 channels, the latent has 2",
+         model(synthesis=[S.layer_bytes(S.CONV_T, np.ones((3, 1, 2, 2)), [0], stride=(2, 2))]), "badField", "§15.3")
+    case("chain-output-mismatch", "the synthesis makes 2 channels, the model is grey",
+         model(synthesis=[S.layer_bytes(S.CONV_T, np.ones((2, 2, 2, 2)), [0, 0], stride=(2, 2))]), "badField", "§15.3")
+    case("no-convolution", "a synthesis of one ReLU", model(synthesis=[S.layer_bytes(S.RELU)]), "badField", "§15.3")
+    case("analysis-chain-mismatch", "the analysis makes 3 channels, the latent has 2",
+         model(analysis=[S.layer_bytes(S.CONV, np.ones((3, 1, 2, 2)), [0, 0, 0], stride=(2, 2))]), "badField", "§15.3")
+    big = struct.pack("<BHH9B", S.CONV_T, 2, 64, 64, 64, 64, 64, 0, 0, 0, 0, 0)
+    case("weights-truncated", "a layer of 2 x 64 x 64 x 64 weights in a file of a few bytes: refused before allocating",
+         model(synthesis=[big]), "truncated", "§15.3, §15.5")
+    without_count = model()[12:-6]          # the body less its table_set_count (0)
+    case("table-sets-257", "table_set_count 257", S.model_file(without_count + struct.pack("<H", 257)), "limitExceeded",
+         "§15.2, §15.5")
+    body = b"not a table body"
+    ts = bytearray(S.table_set_bytes(body, 65536, 0, 0))
+    case("table-set-step-0", "a table set with step_q16 0", model(table_sets=[bytes(bytearray(4) + ts[4:])]), "badField", "§15.2")
+    case("table-set-kind-2", "a table set of kind 2", model(table_sets=[bytes(ts[:4] + b"\x02" + ts[5:])]), "badField", "§15.2")
+    case("table-set-compression-2", "a table set with compression 2", model(table_sets=[bytes(ts[:5] + b"\x02" + ts[6:])]),
+         "badField", "§15.2")
+    bad_size = bytearray(ts)
+    struct.pack_into("<I", bad_size, 42, len(body) + 1)
+    case("table-set-data-size", "a stored table set whose data_size is not its body_size", model(table_sets=[bytes(bad_size)]),
+         "badField", "§15.2")
+    case("table-set-data-truncated", "a table set whose data runs past the body",
+         S.model_file(without_count + struct.pack("<H", 1) + bytes(ts[:-3])), "truncated", "§15.2")
+    case("trailing-data", "a byte after the last table set", S.model_file(model()[12:-4] + b"\x00"), "trailingData", "§15.2")
 
 
 if __name__ == "__main__":

@@ -5,27 +5,31 @@ import LCAE
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check conformance: streams, or conformance cases (directories with spec.json and stream.lcae).",
+        abstract: "Check conformance: streams, model files, or conformance cases (directories with spec.json and stream.lcae or model.lcaem).",
         discussion: """
             Exit status: 0 every case passed; 1 a case failed (the decoder did not do what its sheet says); \
             2 a bare stream does not conform; 3 internal error. See spec/lcae.md chapter 13.
             """)
 
-    @Argument(help: "Streams, case directories, or directories of cases (searched recursively).") var paths: [String]
+    @Argument(help: "Streams, model files, case directories, or directories of cases (searched recursively).") var paths: [String]
     @Option(help: "Write a JSON report here.") var json: String?
     @Option(help: "Another decoder to run on every case, as 'COMMAND ARGS...' (contract in spec §13.4).") var decoder: String?
     @Option(help: "Table files bare streams may reference (repeatable).") var tables: [String] = []
+    @Option(help: "Model files image streams may be bound to, besides the default models (repeatable).") var model: [String] = []
     @Flag(name: .shortAndLong, help: "Print passing cases too.") var verbose = false
 
     func run() throws {
         let available: [ContextTables]
+        let models: [ConformanceRun.ModelFile]
         do {
             available = try tables.map { try TableFile.read(contentsOf: $0) }
+            models = try ConformanceRun.ModelFile.defaults() + model.map { try ConformanceRun.ModelFile.read($0) }
         } catch {
-            printError("error: cannot read tables: \(error)")
+            printError("error: cannot read tables or models: \(error)")
             throw ExitStatus.internalError
         }
-        let runner = ConformanceRun(externalDecoder: decoder.map { $0.split(separator: " ").map(String.init) }, tables: available)
+        let runner = ConformanceRun(externalDecoder: decoder.map { $0.split(separator: " ").map(String.init) }, tables: available,
+                                    models: models)
         let results = paths.flatMap(ConformanceRun.cases(under:)).map(runner.run)
         var counts: [ConformanceRun.Status: Int] = [:]
         for result in results {

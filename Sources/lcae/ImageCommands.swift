@@ -80,29 +80,41 @@ struct DecodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decode",
         abstract: "Decode an .lcae image stream to PNG, integer-exact, checking the latent and image hashes.",
-        discussion: "The stream names its model by SHA-256; the default models are always available, --model adds others.")
+        discussion: """
+            The stream names its model by SHA-256; the default models are always available, --model adds others. \
+            An output ending in .npy gets the samples as a NumPy array (height, width, channels), u1 or <u2, \
+            as the external-decoder contract of spec §13.4 says; errors print `error: CODE at byte N: ...`.
+            """)
 
     @Argument(help: "Input .lcae.") var input: String
-    @Option(name: .shortAndLong, help: "Output PNG.") var output: String
+    @Option(name: .shortAndLong, help: "Output PNG, or .npy.") var output: String
     @Option(help: "Model files the stream may be bound to.") var model: [String] = []
     @Option(help: "Table files a CREF chunk may name.") var tables: [String] = []
     @Option(help: "Threads.") var threads = 1
 
     func run() throws {
         let start = Date()
-        let models = try model.map { try Model.read(contentsOf: $0) } + DefaultModel.all()
+        let given = try model.map { try Model.read(contentsOf: $0) }
         let extra = try tables.map { try TableFile.read(contentsOf: $0) }
+        let decoded: ImageDecoder.Decoded
         do {
             let container = try ContainerReader().read(contentsOf: input)
-            let decoded = try ImageDecoder(models: models, tables: extra, threads: threads).decode(container)
-            try PNGWriter().write(decoded.image, to: output)
-            let checks = [decoded.latent.hashChecked ? "latent hash" : nil, decoded.imageHashChecked ? "image hash" : nil].compactMap { $0 }
-            print(String(format: "%@: %d×%d, %@, %.3f s", output, decoded.image.width, decoded.image.height,
-                         checks.isEmpty ? "no hashes to check" : checks.joined(separator: " and ") + " match", Date().timeIntervalSince(start)))
-        } catch let error as ContainerError {
-            printError("\(input): \(error)")
+            // The default model the stream binds, if it binds one (only that one is read).
+            var models = given
+            if let hash = container.header.modelHash, let bound = try DefaultModel.model(sha256: hash) { models.append(bound) }
+            decoded = try ImageDecoder(models: models, tables: extra, threads: threads).decode(container)
+        } catch {
+            printError("error: \(error)")
             throw error.code == .ioError ? ExitStatus.internalError : ExitStatus.nonConformant
         }
+        if output.hasSuffix(".npy") {
+            try decoded.image.npy.write(to: output)
+        } else {
+            try PNGWriter().write(decoded.image, to: output)
+        }
+        let checks = [decoded.latent.hashChecked ? "latent hash" : nil, decoded.imageHashChecked ? "image hash" : nil].compactMap { $0 }
+        print(String(format: "%@: %d×%d, %@, %.3f s", output, decoded.image.width, decoded.image.height,
+                     checks.isEmpty ? "no hashes to check" : checks.joined(separator: " and ") + " match", Date().timeIntervalSince(start)))
     }
 }
 

@@ -137,10 +137,19 @@ struct CheckCommandTests {
         #expect(object?["failed"] as? Int == 1)
     }
 
-    @Test("lcae decode-latents honours the external-decoder contract on the corpus")
+    @Test("lcae decode-latents (latent streams) and lcae decode (image streams) honour the external-decoder contract on the corpus")
     func externalDecoder() throws {
-        let result = try Fixtures.runLCAE(["check", Fixtures.path("samples/conformance"),
-                                           "--decoder", Fixtures.lcaeExecutable.path + " decode-latents"])
-        #expect(result.status == 0, "\(result.output)")
+        let cases = ["valid", "invalid"].flatMap { ConformanceRun.cases(under: Fixtures.path("samples/conformance/" + $0)) }
+        // An image stream: HEAD's colour_format (file byte 30) is not 0 (spec §16.1, §13.4).
+        let isImage = { (directory: String) -> Bool in
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: directory + "/stream.lcae"))) ?? Data()
+            return bytes.count > 30 && bytes[30] != 0
+        }
+        let images = cases.filter(isImage)
+        #expect(images.count >= 40)
+        for (group, decoder) in [(cases.filter { !isImage($0) }, "decode-latents"), (images, "decode")] {
+            let result = try Fixtures.runLCAE(["check"] + group + ["--decoder", Fixtures.lcaeExecutable.path + " " + decoder])
+            #expect(result.status == 0, "\(decoder): \(result.output)")
+        }
     }
 }

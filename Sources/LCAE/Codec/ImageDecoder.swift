@@ -61,10 +61,18 @@ public struct ImageDecoder: Sendable {
                 imageHash = (Array(chunk.payload), offset + 8)
             }
         }
-        // Only the table sets a CREF names are inflated: a model carries dozens.
+        // Only the table sets a CREF names are inflated: a model carries dozens. They are checked
+        // under the stream's effective limits, and their errors reported at the CREF's sha256
+        // field (spec §15.2, §9): an offset in the model file would mean nothing in the stream.
+        let effective = limits.intersection(Level.limits(header.level) ?? limits)
         var modelTables: [ContextTables] = []
-        for chunk in container.chunks where chunk.type == .tableReference && chunk.payload.count == 33 {
-            if let found = try model.tables(named: Array(chunk.payload.dropFirst())) { modelTables.append(found) }
+        for (chunk, offset) in zip(container.chunks, container.chunkOffsets)
+        where chunk.type == .tableReference && chunk.payload.count == 33 {
+            do {
+                if let found = try model.tables(named: Array(chunk.payload.dropFirst()), limits: effective) { modelTables.append(found) }
+            } catch {
+                throw ContainerError(error.code, at: offset + 9, "the bound model's table set: \(error.message)")
+            }
         }
         let latentDecoder = LatentDecoder(threads: threads, limits: limits, available: modelTables + tables)
         guard let latent = try latentDecoder.decode(container).first(where: { $0.index == 0 }) else {

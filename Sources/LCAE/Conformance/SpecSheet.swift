@@ -12,7 +12,8 @@ public struct SpecSheet: Codable, Sendable, Equatable {
         public var header: [String: JSONScalar]?
         /// For a valid stream: SHA-256 of each decoded integer latent (spec §12.7), in latent order.
         public var latentSHA256: [String]?
-        /// SHA-256 of the decoded image (spec §12.7 form, a later chapter); null while there is none.
+        /// For a valid image stream: SHA-256 of the decoded samples (spec §16.3); null when the
+        /// stream holds no image.
         public var imageSHA256: String?
 
         enum CodingKeys: String, CodingKey {
@@ -29,11 +30,16 @@ public struct SpecSheet: Codable, Sendable, Equatable {
     public var expected: Expected
     /// Table files the stream may reference, relative to the sheet's directory.
     public var tables: [String]
+    /// Model files (spec §15.1) an image stream may be bound to besides the default models,
+    /// relative to the sheet's directory; absent when there are none.
+    public var models: [String]?
     /// The command that produced the stream.
     public var command: String
 
     public static let fileName = "spec.json"
     public static let streamName = "stream.lcae"
+    /// A case whose subject is a model file instead of a stream (spec §13.2).
+    public static let modelName = "model.lcaem"
 }
 
 /// A JSON number, string, bool or null, for header fields in spec sheets.

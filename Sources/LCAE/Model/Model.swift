@@ -50,9 +50,14 @@ public struct Model: Equatable, Sendable {
 
         public var step: Double { Double(stepQ16) / 65536 }
 
-        /// Inflates and checks the tables (spec §15.2): the body must satisfy §12.2, hash to
-        /// `sha256` and have the model's channel count.
-        public func tables(channels: Int) throws(ContainerError) -> ContextTables {
+        /// Inflates and checks the tables (spec §15.2): body_size within the bound of §12.5.1
+        /// under `limits` (checked before inflating), the body must satisfy §12.2 under
+        /// `limits`, hash to `sha256` and have the model's channel count.
+        public func tables(channels: Int, limits: Limits = Level.highest) throws(ContainerError) -> ContextTables {
+            guard bodySize <= ContextTables.maxBodySize(limits) else {
+                throw ContainerError(.limitExceeded, at: dataOffset, "a table set of \(bodySize) bytes is above the bound of §12.5.1 "
+                                     + "under the stream's limits, \(ContextTables.maxBodySize(limits)) (spec §15.2)")
+            }
             let body: [UInt8]
             if compressed {
                 guard let inflated = Deflate.decompress(data[...], size: bodySize) else {
@@ -65,7 +70,7 @@ public struct Model: Equatable, Sendable {
             guard Array(SHA256.hash(data: body)) == sha256 else {
                 throw ContainerError(.badTable, at: dataOffset, "the table body does not hash to the set's table_sha256 (spec §15.2)")
             }
-            let tables = try ContextTables.parse(body[...], fileOffset: compressed ? 0 : dataOffset, limits: Level.highest)
+            let tables = try ContextTables.parse(body[...], fileOffset: compressed ? 0 : dataOffset, limits: limits)
             guard tables.channelCount == channels else {
                 throw ContainerError(.badTable, at: dataOffset, "\(tables.channelCount)-channel tables in a \(channels)-channel model (spec §15.2)")
             }
@@ -141,8 +146,9 @@ public struct Model: Equatable, Sendable {
     }
 
     /// The table set whose body has SHA-256 `hash`, parsed.
-    public func tables(named hash: [UInt8]) throws(ContainerError) -> ContextTables? {
-        try tableSets.first { $0.sha256 == hash }?.tables(channels: latentChannels)
+    /// The table set a CREF names (spec §15.2), checked under a stream's effective `limits`.
+    public func tables(named hash: [UInt8], limits: Limits = Level.highest) throws(ContainerError) -> ContextTables? {
+        try tableSets.first { $0.sha256 == hash }?.tables(channels: latentChannels, limits: limits)
     }
 
     public static func == (a: Model, b: Model) -> Bool { a.bytes == b.bytes }
