@@ -64,7 +64,6 @@ public struct ImageDecoder: Sendable {
         // Only the table sets a CREF names are inflated: a model carries dozens. They are checked
         // under the stream's effective limits, and their errors reported at the CREF's sha256
         // field (spec §15.2, §9): an offset in the model file would mean nothing in the stream.
-        let effective = limits.intersection(Level.limits(header.level) ?? limits)
         var modelTables: [ContextTables] = []
         for (chunk, offset) in zip(container.chunks, container.chunkOffsets)
         where chunk.type == .tableReference && chunk.payload.count == 33 {
