@@ -152,8 +152,19 @@ struct SynthesisTests {
         flipped[20] ^= 1
         #expect(Self.code(flipped) == .crcMismatch)
         flipped = bytes
-        flipped[0] = 0x89
-        #expect(Self.code(flipped) == .badSignature)
+        flipped[3] = 0x54
+        #expect(Self.error(flipped).map { [$0.code.rawValue, String($0.offset)] } == ["badSignature", "3"])
+        #expect(Self.error(Array(bytes.prefix(5))).map { [$0.code.rawValue, String($0.offset)] } == ["truncated", "5"])
+        #expect(Self.error(Array(bytes.prefix(10))).map { [$0.code.rawValue, String($0.offset)] } == ["truncated", "10"])
+    }
+
+    static func error(_ bytes: [UInt8]) -> ContainerError? {
+        do {
+            _ = try Model.parse(bytes)
+            return nil
+        } catch {
+            return error
+        }
     }
 
     /// The body of a model with the layer fields given, framed with a correct CRC, so each field

@@ -18,6 +18,19 @@ public enum Signature {
         }
     }
 
+    /// The signature rule of §3 for the package's other files (table files §12.2.1, model files
+    /// §15.1): `badSignature` at the first differing byte, `truncated` for a file that stops
+    /// inside a matching signature.
+    static func check(_ file: [UInt8], against expected: [UInt8], _ what: String) throws(ContainerError) {
+        let available = min(file.count, expected.count)
+        if let at = (0..<available).first(where: { file[$0] != expected[$0] }) {
+            throw ContainerError(.badSignature, at: at, "not \(what): it does not start with \(expected.map(hex2).joined(separator: " "))")
+        }
+        if available < expected.count {
+            throw ContainerError(.truncated, at: available, "\(what) ends inside its \(expected.count)-byte signature")
+        }
+    }
+
     private static func firstDifference(_ head: [UInt8]) -> Int {
         head.indices.first { head[$0] != bytes[$0] } ?? 0
     }

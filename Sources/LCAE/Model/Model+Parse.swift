@@ -4,10 +4,11 @@ extension Model {
         guard bytes.count <= maxFileSize else {
             throw ContainerError(.limitExceeded, at: 0, "a model file is at most \(maxFileSize) bytes; this one has \(bytes.count) (spec §15.5)")
         }
-        var r = ByteReader(bytes[...], fileOffset: 0)
-        guard Array(try r.bytes(min(signature.count, bytes.count), "signature")) == signature else {
-            throw ContainerError(.badSignature, at: 0, "not a model file: it does not start with 8C 4C 43 4D 0D 0A 1A 0A (spec §15.1)")
+        try Signature.check(bytes, against: signature, "a model file (spec §15.1)")
+        guard bytes.count >= 12 else {
+            throw ContainerError(.truncated, at: bytes.count, "a model file of \(bytes.count) bytes ends inside its header (spec §15.1)")
         }
+        var r = ByteReader(bytes[signature.count...], fileOffset: signature.count)
         let size = Int(try r.u32("body_size"))
         guard size + 4 == r.remaining else {
             throw ContainerError(.badChunkLength, at: 8, "body_size \(size) does not match the \(r.remaining)-byte rest of the file (spec §15.1)")

@@ -36,11 +36,8 @@ public enum TableFile {
     }
 
     public static func parse(_ bytes: [UInt8], limits: Limits = Level.highest) throws(ContainerError) -> ContextTables {
-        var r = ByteReader(bytes[...], fileOffset: 0)
-        let head = try r.bytes(min(signature.count, bytes.count), "signature")
-        guard Array(head) == signature else {
-            throw ContainerError(.badSignature, at: 0, "not a table file: it does not start with 8C 4C 43 54 0D 0A 1A 0A (spec §12.2.1)")
-        }
+        try Signature.check(bytes, against: signature, "a table file (spec §12.2.1)")
+        var r = ByteReader(bytes[signature.count...], fileOffset: signature.count)
         let size = Int(try r.u32("body_size"))
         guard size <= ContextTables.maxBodySize(limits), size + 4 == r.remaining else {
             throw ContainerError(.badChunkLength, at: 8, "body_size \(size) does not match the \(r.remaining)-byte rest of the file (spec §12.2.1)")
