@@ -85,7 +85,7 @@ struct BlockReconstruction {
     let outputShift: Int
     let maximum: Int64
     let gains: [Int64]
-    let gainShift: Int
+    let step: LatentStep
     let width: Int
     /// Per block: accumulators, then the original samples in the same order (−1 outside the image).
     var accumulators: [Int32]
@@ -100,7 +100,7 @@ struct BlockReconstruction {
         outputShift = model.outputFractionBits
         maximum = Int64((1 << model.bitDepth) - 1)
         gains = (0..<latent.channels).map { Int64(step.gain($0)) }
-        gainShift = step.shift
+        self.step = step
         width = latent.width
         let blocks = latent.height * latent.width
         let cout = layer.outChannels
@@ -136,7 +136,7 @@ struct BlockReconstruction {
     /// The synthesis input of one latent value (spec §15.4.1).
     @inline(__always)
     func input(_ v: Int32, channel: Int) -> Int32 {
-        Int32(saturate16(roundShift(Int64(v) * gains[channel], gainShift)))
+        Int32(step.scaled(v, gain: gains[channel]))
     }
 
     /// The block's squared error if input `channel` changed by `delta` (none when nil).
@@ -151,7 +151,7 @@ struct BlockReconstruction {
                         let target = original[base + t]
                         if target < 0 { continue }
                         let a = channel == nil ? acc[base + t] : acc[base + t] &+ delta &* Int32(w[row + t])
-                        let sample = min(max(roundShift(Int64(saturate16(roundShift(Int64(a), shift))), outputShift), 0), maximum)
+                        let sample = SynthesisNetwork.sample(SynthesisNetwork.layerOutput(a, shift: shift), fractionBits: outputShift, maximum: maximum)
                         let e = Int(sample) - Int(target)
                         sum += e * e
                     }

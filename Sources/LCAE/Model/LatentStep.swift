@@ -33,4 +33,10 @@ public struct LatentStep: Equatable, Sendable {
     func gain(_ channel: Int) -> UInt32 {
         gains.count == 1 ? gains[0] : gains[channel]
     }
+
+    /// The synthesis input of one latent value (spec §15.4.1), with its channel's `gain`.
+    @inline(__always)
+    func scaled(_ value: Int32, gain: Int64) -> Int16 {
+        saturate16(roundShift(Int64(value) &* gain, shift))
+    }
 }

@@ -106,25 +106,18 @@ public struct Model: Equatable, Sendable {
 
     public init(colourFormat: Header.ColourFormat, bitDepth: Int = 8, latentChannels: Int, inputFractionBits: Int,
                 outputFractionBits: Int, synthesis: [Layer], analysis: [Layer] = [], tableSets: [TableSet] = []) {
-        self.colourFormat = colourFormat
-        self.bitDepth = bitDepth
-        self.latentChannels = latentChannels
-        self.inputFractionBits = inputFractionBits
-        self.outputFractionBits = outputFractionBits
-        self.synthesis = synthesis
-        self.analysis = analysis
-        self.tableSets = tableSets
         let body = Self.body(colourFormat, bitDepth, latentChannels, inputFractionBits, outputFractionBits, synthesis, analysis, tableSets)
         var w = ByteWriter()
         w.append(contentsOf: Self.signature)
         w.u32(UInt32(body.count))
         w.append(contentsOf: body)
         w.u32(CRC32.checksum(body[...]))
-        bytes = w.bytes
-        sha256 = Array(SHA256.hash(data: bytes))
+        self.init(parsed: w.bytes, colourFormat: colourFormat, bitDepth: bitDepth, latentChannels: latentChannels,
+                  inputFractionBits: inputFractionBits, outputFractionBits: outputFractionBits, synthesis: synthesis,
+                  analysis: analysis, tableSets: tableSets)
     }
 
-    /// A model read from `bytes`, whose fields the parser has taken from them.
+    /// A model with its file's `bytes`: read from them by the parser, or written from the fields.
     init(parsed bytes: [UInt8], colourFormat: Header.ColourFormat, bitDepth: Int, latentChannels: Int, inputFractionBits: Int,
          outputFractionBits: Int, synthesis: [Layer], analysis: [Layer], tableSets: [TableSet]) {
         self.colourFormat = colourFormat
@@ -145,7 +138,6 @@ public struct Model: Equatable, Sendable {
               outputFractionBits: outputFractionBits, synthesis: synthesis, analysis: analysis, tableSets: tableSets)
     }
 
-    /// The table set whose body has SHA-256 `hash`, parsed.
     /// The table set a CREF names (spec §15.2), checked under a stream's effective `limits`.
     public func tables(named hash: [UInt8], limits: Limits = Level.highest) throws(ContainerError) -> ContextTables? {
         try tableSets.first { $0.sha256 == hash }?.tables(channels: latentChannels, limits: limits)

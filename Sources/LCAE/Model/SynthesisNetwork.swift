@@ -52,17 +52,11 @@ public struct SynthesisNetwork: Sendable {
     /// The input stage (spec §15.4.1): each latent value times its channel's gain, rounded,
     /// shifted and saturated to int16, rearranged height × width × channels.
     public static func input(_ latent: LatentTensor, step: LatentStep) -> Activation {
+        let planes = inputPlanes(latent, step: step)
         let (c, plane) = (latent.channels, latent.plane)
-        var out = [Int16](repeating: 0, count: latent.values.count)
-        latent.values.withUnsafeBufferPointer { y in
-            out.withUnsafeMutableBufferPointer { o in
-                for k in 0..<c {
-                    let gain = Int64(step.gain(k))
-                    for p in 0..<plane {
-                        o[p * c + k] = saturate16(roundShift(Int64(y[k * plane + p]) &* gain, step.shift))
-                    }
-                }
-            }
+        var out = [Int16](repeating: 0, count: planes.count)
+        for k in 0..<c {
+            for p in 0..<plane { out[p * c + k] = planes[k * plane + p] }
         }
         return Activation(channels: c, height: latent.height, width: latent.width, values: out)
     }
@@ -75,13 +69,23 @@ public struct SynthesisNetwork: Sendable {
             out.withUnsafeMutableBufferPointer { o in
                 for k in 0..<latent.channels {
                     let gain = Int64(step.gain(k))
-                    for p in (k * latent.plane)..<((k + 1) * latent.plane) {
-                        o[p] = saturate16(roundShift(Int64(y[p]) &* gain, step.shift))
-                    }
+                    for p in (k * latent.plane)..<((k + 1) * latent.plane) { o[p] = step.scaled(y[p], gain: gain) }
                 }
             }
         }
         return out
+    }
+
+    /// A convolution's output value from its accumulator (spec §15.4.2).
+    @inline(__always)
+    static func layerOutput(_ accumulator: Int32, shift: Int) -> Int16 {
+        saturate16(roundShift(Int64(accumulator), shift))
+    }
+
+    /// A sample from a value of the last layer's output (spec §15.4.4).
+    @inline(__always)
+    static func sample(_ value: Int16, fractionBits: Int, maximum: Int64) -> UInt16 {
+        UInt16(min(max(roundShift(Int64(value), fractionBits), 0), maximum))
     }
 
     /// The output stage (spec §15.4.4): the top-left `height` × `width` of the last layer's
@@ -95,7 +99,7 @@ public struct SynthesisNetwork: Sendable {
                 for row in 0..<height {
                     let src = row * y.width * c, dst = row * width * c
                     for t in 0..<(width * c) {
-                        o[dst + t] = UInt16(min(max(roundShift(Int64(v[src + t]), model.outputFractionBits), 0), maximum))
+                        o[dst + t] = Self.sample(v[src + t], fractionBits: model.outputFractionBits, maximum: maximum)
                     }
                 }
             }
@@ -275,7 +279,7 @@ public struct SynthesisNetwork: Sendable {
                                     }
                                 }
                                 let dst = (oy * outW + ox) * cout
-                                for t in 0..<cout { o[dst + t] = saturate16(roundShift(Int64(acc[t]), c.shift)) }
+                                for t in 0..<cout { o[dst + t] = Self.layerOutput(acc[t], shift: c.shift) }
                             }
                         }
                     }

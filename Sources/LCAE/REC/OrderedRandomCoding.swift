@@ -9,29 +9,19 @@ public enum OrderedRandomCoding {
     static func search<G: RandomNumberGenerator>(
         _ target: BlockTarget, partition: SpacePartition, log2Candidates m: Int, rng: inout G
     ) -> RECBlockChoice {
-        let partitioned = target.bits.contains { $0 > 0 }
         let n = 1 << m
-        var counts: [UInt32: UInt32] = [:]
-        var intervals = [UInt32](repeating: 0, count: target.count)
-        var best = RECBlockChoice(intervals: intervals, index: 0, steps: n, certified: false)
+        var candidates = CandidateSequence(target, partition: partition)
+        var best = RECBlockChoice(intervals: candidates.intervals, index: 0, steps: n, certified: false)
         var bestScore = Double.infinity
         var time = 0.0
         for i in 0..<n {
             // Rényi's representation of ordered exponentials: the gaps are Exp(1) · N / (N − i).
             time += -log1p(-Double(rng.next() >> 11) * 0x1p-53) * Double(n) / Double(n - i)
-            let logW = partitioned ? partition.draw(&rng, into: &intervals) : 0
-            let bin = SharedCandidates.bin(intervals, bits: target.bits[...])
-            let k: UInt32
-            if partitioned {
-                k = counts[bin, default: 0]
-                counts[bin] = k + 1
-            } else {
-                k = UInt32(i)
-            }
-            let score = log(time) + logW - target.logRatio(bin: bin, index: k, intervals: intervals)
+            let (logW, bin, k) = candidates.next(&rng)
+            let score = log(time) + logW - target.logRatio(bin: bin, index: k, intervals: candidates.intervals)
             if score < bestScore {
                 bestScore = score
-                best.intervals = intervals
+                best.intervals = candidates.intervals
                 best.index = k
             }
         }

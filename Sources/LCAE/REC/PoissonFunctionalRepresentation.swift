@@ -25,10 +25,8 @@ public enum PoissonFunctionalRepresentation {
     static func search<G: RandomNumberGenerator>(
         _ target: BlockTarget, partition: SpacePartition, maxLog2Index: Int, maxSteps: Int, rng: inout G
     ) -> RECBlockChoice {
-        let partitioned = target.bits.contains { $0 > 0 }
-        var counts: [UInt32: UInt32] = [:]
-        var intervals = [UInt32](repeating: 0, count: target.count)
-        var best = RECBlockChoice(intervals: intervals, index: 0, steps: 0, certified: false)
+        var candidates = CandidateSequence(target, partition: partition)
+        var best = RECBlockChoice(intervals: candidates.intervals, index: 0, steps: 0, certified: false)
         var bestScore = Double.infinity
         var tau = 0.0
         let cap = UInt64(1) << UInt64(maxLog2Index)
@@ -40,21 +38,13 @@ public enum PoissonFunctionalRepresentation {
                 break
             }
             guard best.steps < maxSteps else { break }
-            let logW = partitioned ? partition.draw(&rng, into: &intervals) : 0
-            let bin = SharedCandidates.bin(intervals, bits: target.bits[...])
-            let k: UInt32
-            if partitioned {
-                k = counts[bin, default: 0]
-                counts[bin] = k + 1
-            } else {
-                k = UInt32(truncatingIfNeeded: best.steps)
-            }
+            let (logW, bin, k) = candidates.next(&rng)
             guard UInt64(k) < cap else { break }
             best.steps += 1
-            let score = logW + logTau - target.logRatio(bin: bin, index: k, intervals: intervals)
+            let score = logW + logTau - target.logRatio(bin: bin, index: k, intervals: candidates.intervals)
             if score < bestScore {
                 bestScore = score
-                best.intervals = intervals
+                best.intervals = candidates.intervals
                 best.index = k
             }
         }
