@@ -69,7 +69,7 @@ public struct ImageEncoder: Sendable {
         if let rdoq {
             report = try rdoq.optimize(&latent, image: image, model: model, step: latentStep, tables: chosen, progress: progress)
         }
-        let synthesis = SynthesisNetwork(model)
+        let synthesis = analysis.synthesis
         let output = synthesis.run(latent, step: latentStep, threads: threads)
         let reconstruction = Image(unchecked: image.width, height: image.height, channels: image.channels, bitDepth: image.bitDepth,
                                    samples: synthesis.samples(output, height: image.height, width: image.width))
