@@ -29,6 +29,25 @@ struct InterleavedRansTests {
         return words
     }
 
+    @Test("a model's symbol for every quantile is the one whose interval holds it (spec §10.2)", arguments: [2, 3, 40, 300, 3000])
+    func symbolForQuantile(symbols n: Int) throws {
+        var rng = SplitMix64(seed: UInt64(n))
+        for precision in [12, 14, 16] {
+            // Narrow and wide intervals side by side, so that buckets hold one symbol, several, or part of one.
+            let model = try Self.randomModel(n, precision: precision, &rng)
+            // Context tables' models have no lookup and search instead.
+            let searched = try CategoricalModel(frequencies: model.frequencies, precision: precision, lookup: false)
+            #expect(searched == model)
+            var expected = 0
+            for quantile in 0..<(UInt32(1) << UInt32(precision)) {
+                while model.cdf[expected + 1] <= quantile { expected += 1 }
+                let found = (model.symbol(for: quantile), searched.symbol(for: quantile))
+                #expect(found == (expected, expected), "n \(n), P \(precision), quantile \(quantile)")
+                if found != (expected, expected) { return }
+            }
+        }
+    }
+
     @Test("one lane is constriction's AnsCoder word for word")
     func oneLaneIsAnsCoder() throws {
         var rng = SplitMix64(seed: 1)

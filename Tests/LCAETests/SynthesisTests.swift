@@ -95,14 +95,24 @@ struct SynthesisTests {
         }
     }
 
-    @Test("the block transposed convolution's fast path equals the general formula")
-    func blockPathMatchesReference() {
-        var rng = SplitMix64(seed: 5)
-        let layer = Self.convolution(&rng, transposed: true, in: 12, out: 3, kernel: (4, 4), stride: (4, 4), shift: 9, big: true)
-        guard case .convolution(let c) = layer else { return }
-        #expect(SynthesisNetwork.isBlockTransposed(c))
-        let model = Model(colourFormat: .rgb, latentChannels: 12, inputFractionBits: 0, outputFractionBits: 0, synthesis: [layer])
-        let input = Self.randomActivation(&rng, channels: 12, height: 3, width: 5)
+    /// The fast path pairs a block's nonzero inputs for 16 × 16-bit multiply-adds: blocks with an
+    /// odd number of them, block sizes that are not whole tiles of 32, and −32768 × −32768 twice
+    /// (the one pair sum that leaves int32) must all give the spec's sums.
+    @Test("the block transposed convolution's fast path equals the general formula",
+          arguments: [(12, 3, 4, false), (7, 5, 3, false), (12, 3, 4, true), (9, 1, 2, true)])
+    func blockPathMatchesReference(inChannels: Int, outChannels: Int, kernel: Int, extreme: Bool) {
+        var rng = SplitMix64(seed: UInt64(5 + inChannels))
+        var layer = Self.convolution(&rng, transposed: true, in: inChannels, out: outChannels, kernel: (kernel, kernel),
+                                     stride: (kernel, kernel), shift: 9, big: true)
+        guard case .convolution(var c) = layer else { return }
+        #expect(BlockTransposedConvolution.accepts(c))
+        var input = Self.randomActivation(&rng, channels: inChannels, height: 3, width: 5)
+        if extreme {
+            c.weights = c.weights.map { $0 < 0 ? .min : $0 }
+            input.values = input.values.map { $0 < 0 ? .min : $0 }
+            layer = .convolution(c)
+        }
+        let model = Model(colourFormat: .rgb, latentChannels: inChannels, inputFractionBits: 0, outputFractionBits: 0, synthesis: [layer])
         #expect(SynthesisNetwork(model).run(input) == Self.reference(input, layer))
         #expect(SynthesisNetwork(model).run(input, threads: 2) == Self.reference(input, layer))
     }

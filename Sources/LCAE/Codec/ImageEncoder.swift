@@ -65,11 +65,11 @@ public struct ImageEncoder: Sendable {
         let latentStep = LatentStep.approximating(step, model: model)
         var latent = LatentTensor(channels: model.latentChannels, height: continuous.height, width: continuous.width,
                                   values: ImageAnalysis.quantize(continuous.values, step: latentStep.step(0, model: model)))
+        let synthesis = analysis.synthesis
         var report: RateDistortionOptimizer.Report?
         if let rdoq {
-            report = try rdoq.optimize(&latent, image: image, model: model, step: latentStep, tables: chosen, progress: progress)
+            report = try rdoq.optimize(&latent, image: image, synthesis: synthesis, step: latentStep, tables: chosen, progress: progress)
         }
-        let synthesis = analysis.synthesis
         let output = synthesis.run(latent, step: latentStep, threads: threads)
         let reconstruction = Image(unchecked: image.width, height: image.height, channels: image.channels, bitDepth: image.bitDepth,
                                    samples: synthesis.samples(output, height: image.height, width: image.width))

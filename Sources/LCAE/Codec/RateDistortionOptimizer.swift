@@ -30,12 +30,12 @@ public struct RateDistortionOptimizer: Sendable {
         public var bits: (before: Double, after: Double)
     }
 
-    func optimize(_ latent: inout LatentTensor, image: Image, model: Model, step: LatentStep, tables: ContextTables,
+    func optimize(_ latent: inout LatentTensor, image: Image, synthesis: SynthesisNetwork, step: LatentStep, tables: ContextTables,
                   progress: (String) -> Void) throws -> Report {
-        guard model.synthesis.count == 1, case .convolution(let layer) = model.synthesis[0], SynthesisNetwork.isBlockTransposed(layer) else {
+        guard synthesis.steps.count == 1, case .blockTransposed(let layer) = synthesis.steps[0] else {
             throw CodecError(.unsupportedModel, "RDOQ handles block-transform models (one transposed convolution with kernel = stride); this model's receptive field is wider")
         }
-        var blocks = BlockReconstruction(layer: layer, model: model, image: image, latent: latent, step: step)
+        var blocks = BlockReconstruction(layer: layer, model: synthesis.model, image: image, latent: latent, step: step)
         let rate = RateModel(tables, latent: latent)
         let distortionBefore = blocks.totalDistortion
         let bitsBefore = rate.bits(latent)
@@ -78,12 +78,14 @@ public struct RateDistortionOptimizer: Sendable {
 /// The accumulators of every block of a block-transform synthesis, and each block's squared
 /// error against the original, kept in step with the latent as RDOQ moves values.
 struct BlockReconstruction {
-    let weights: [Int16]  // [in][ky][kx][out]
+    /// `[in][ky][kx][out]`, each input channel's row `weightStride` long.
+    let weights: [Int16]
+    let weightStride: Int
     let blockSize: Int
     let kernel: (Int, Int)
     let shift: Int
     let outputShift: Int
-    let maximum: Int64
+    let maximum: Int32
     let gains: [Int64]
     let step: LatentStep
     let width: Int
@@ -92,13 +94,15 @@ struct BlockReconstruction {
     let originals: [Int32]
     var distortions: [Int]
 
-    init(layer: Layer.Convolution, model: Model, image: Image, latent: LatentTensor, step: LatentStep) {
-        weights = SynthesisNetwork.blockWeights(layer)
+    init(layer block: BlockTransposedConvolution, model: Model, image: Image, latent: LatentTensor, step: LatentStep) {
+        let layer = block.layer
+        weights = block.weights
+        weightStride = block.stride
         kernel = (layer.kernelHeight, layer.kernelWidth)
-        blockSize = layer.kernelHeight * layer.kernelWidth * layer.outChannels
+        blockSize = block.blockSize
         shift = layer.shift
         outputShift = model.outputFractionBits
-        maximum = Int64((1 << model.bitDepth) - 1)
+        maximum = Int32((1 << model.bitDepth) - 1)
         gains = (0..<latent.channels).map { Int64(step.gain($0)) }
         self.step = step
         width = latent.width
@@ -109,11 +113,11 @@ struct BlockReconstruction {
         let input = SynthesisNetwork.input(latent, step: step)
         for b in 0..<blocks {
             let (by, bx) = (b / latent.width, b % latent.width)
-            for t in 0..<blockSize { accumulators[b * blockSize + t] = layer.bias[t % cout] }
+            for t in 0..<blockSize { accumulators[b * blockSize + t] = block.biases[t] }
             for i in 0..<latent.channels {
                 let v = Int32(input.values[b * latent.channels + i])
                 if v == 0 { continue }
-                for t in 0..<blockSize { accumulators[b * blockSize + t] &+= v &* Int32(weights[i * blockSize + t]) }
+                for t in 0..<blockSize { accumulators[b * blockSize + t] &+= v &* Int32(weights[i * weightStride + t]) }
             }
             for ky in 0..<kernel.0 {
                 for kx in 0..<kernel.1 {
@@ -142,7 +146,7 @@ struct BlockReconstruction {
     /// The block's squared error if input `channel` changed by `delta` (none when nil).
     func error(block b: Int, channel: Int?, delta: Int32) -> Int {
         let base = b * blockSize
-        let row = (channel ?? 0) * blockSize
+        let row = (channel ?? 0) * weightStride
         var sum = 0
         accumulators.withUnsafeBufferPointer { acc in
             originals.withUnsafeBufferPointer { original in
@@ -171,7 +175,7 @@ struct BlockReconstruction {
     mutating func apply(row: Int, column: Int, channel: Int, from: Int32, to: Int32) {
         let delta = input(to, channel: channel) &- input(from, channel: channel)
         let b = row * width + column
-        let (base, wrow) = (b * blockSize, channel * blockSize)
+        let (base, wrow) = (b * blockSize, channel * weightStride)
         for t in 0..<blockSize { accumulators[base + t] &+= delta &* Int32(weights[wrow + t]) }
         distortions[b] = error(block: b, channel: nil, delta: 0)
     }

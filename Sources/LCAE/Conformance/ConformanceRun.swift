@@ -88,16 +88,14 @@ public struct ConformanceRun: Sendable {
         return entries.flatMap { entry -> [String] in
             let full = path + "/" + entry
             var directory: ObjCBool = false
-            FileManager.default.fileExists(atPath: full, isDirectory: &directory)
-            if directory.boolValue { return cases(under: full) }
+            if FileManager.default.fileExists(atPath: full, isDirectory: &directory), directory.boolValue { return cases(under: full) }
             return entry.hasSuffix(".lcae") || entry.hasSuffix(".lcaem") ? [full] : []
         }
     }
 
     public func run(_ path: String) -> Result {
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-        if isDirectory.boolValue {
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             return FileManager.default.fileExists(atPath: path + "/" + SpecSheet.modelName) ? runModelCase(path) : runCase(path)
         }
         return path.hasSuffix(".lcaem") ? runBareModel(path) : runBare(path)

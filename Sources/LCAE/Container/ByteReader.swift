@@ -20,33 +20,34 @@ struct ByteReader {
     var remaining: Int { bytes.endIndex - position }
     var isAtEnd: Bool { position == bytes.endIndex }
 
-    mutating func bytes(_ count: Int, _ what: String) throws(ContainerError) -> ArraySlice<UInt8> {
+    /// `what` names the field in the error; it is only built when there is one.
+    mutating func bytes(_ count: Int, _ what: @autoclosure () -> String) throws(ContainerError) -> ArraySlice<UInt8> {
         guard count >= 0, count <= remaining else {
-            throw ContainerError(.truncated, at: offset, "\(what) needs \(count) bytes, \(remaining) left")
+            throw ContainerError(.truncated, at: offset, "\(what()) needs \(count) bytes, \(remaining) left")
         }
         let slice = bytes[position..<(position + count)]
         position += count
         return slice
     }
 
-    mutating func u8(_ what: String) throws(ContainerError) -> UInt8 {
+    mutating func u8(_ what: @autoclosure () -> String) throws(ContainerError) -> UInt8 {
         try UInt8(uint(1, what))
     }
 
-    mutating func u16(_ what: String) throws(ContainerError) -> UInt16 {
+    mutating func u16(_ what: @autoclosure () -> String) throws(ContainerError) -> UInt16 {
         try UInt16(uint(2, what))
     }
 
-    mutating func u32(_ what: String) throws(ContainerError) -> UInt32 {
+    mutating func u32(_ what: @autoclosure () -> String) throws(ContainerError) -> UInt32 {
         try UInt32(uint(4, what))
     }
 
-    mutating func u64(_ what: String) throws(ContainerError) -> UInt64 {
+    mutating func u64(_ what: @autoclosure () -> String) throws(ContainerError) -> UInt64 {
         try uint(8, what)
     }
 
-    private mutating func uint(_ size: Int, _ what: String) throws(ContainerError) -> UInt64 {
-        let raw = try bytes(size, what)
+    private mutating func uint(_ size: Int, _ what: () -> String) throws(ContainerError) -> UInt64 {
+        let raw = try bytes(size, what())
         var value: UInt64 = 0
         for (shift, byte) in raw.enumerated() {
             value |= UInt64(byte) << (8 * shift)

@@ -124,7 +124,7 @@ extension ContextTables {
     /// Parses and validates a table body (spec §12.2); `fileOffset` is where the body starts,
     /// for error offsets (0 when it came out of an inflater: offsets are then into the body).
     public static func parse(_ body: ArraySlice<UInt8>, fileOffset: Int = 0, limits: Limits = Level.highest) throws(ContainerError) -> ContextTables {
-        var r = FieldReader(body, fileOffset: fileOffset)
+        var r = ByteReader(body, fileOffset: fileOffset)
         let countAt = r.offset
         let count = Int(try r.u16("channel_count"))
         guard count >= 1 else { throw ContainerError(.badTable, at: countAt, "channel_count is 0 (spec §12.2)") }
@@ -207,9 +207,10 @@ extension ContextTables {
             for c in 0..<contexts {
                 let at = r.offset
                 var frequencies = [UInt32](repeating: 0, count: n)
-                for s in 0..<n { frequencies[s] = try r.reader.u32("frequency") }
+                for s in 0..<n { frequencies[s] = try r.u32("frequency") }
                 do {
-                    models.append(try CategoricalModel(frequencies: frequencies, precision: precision))
+                    // The coders reach these models through a ModelSet only (LatentCoder.Prepared).
+                    models.append(try CategoricalModel(frequencies: frequencies, precision: precision, lookup: false))
                 } catch {
                     throw ContainerError(.badTable, at: at, "channel \(k), context \(c): \(error.message)")
                 }

@@ -86,18 +86,24 @@ public enum LatentCoder {
                     let reach = tables.reach(channel)
                     for (c, model) in channel.models.enumerated() {
                         // Wrapping arithmetic: every quantity is below 2^24 (P ≤ 24) and every index in range.
+                        // Symbol s starts the buckets from ⌈cdf[s] / w⌉ to ⌈cdf[s + 1] / w⌉ − 1; all but
+                        // a last one that cdf[s + 1] cuts lie inside its interval.
                         model.cdf.withUnsafeBufferPointer { cdf in
-                            let width = UInt32(1) &<< UInt32(shift)
-                            var s = 0
+                            let (shift, round) = (UInt32(shift), (UInt32(1) &<< UInt32(shift)) &- 1)
                             var at = lookup.first &+ c
-                            for bucket in 0..<(1 &<< lookup.bucketBits) {
-                                let start = UInt32(truncatingIfNeeded: bucket) &* width
-                                while cdf[s &+ 1] <= start { s &+= 1 }
-                                let inside = cdf[s &+ 1] &- start >= width && s < lookup.escape
-                                let frequency = inside ? UInt64(cdf[s &+ 1] &- cdf[s]) : 0
-                                entries[at] = UInt64(s) | UInt64(cdf[s]) &<< symbolBits | frequency &<< frequencyShift
-                                entryReaches[at] = reach.reaches(channel.offset &+ Int32(truncatingIfNeeded: s)) ? UInt8(reachStep) : 0
-                                at &+= entrySlots
+                            var bucket: UInt32 = 0
+                            for s in 0..<(cdf.count &- 1) {
+                                let (left, right) = (cdf[s], cdf[s &+ 1])
+                                let (end, inside) = ((right &+ round) &>> shift, right &>> shift)
+                                let partial = UInt64(s) | UInt64(left) &<< symbolBits
+                                let whole = s < lookup.escape ? partial | UInt64(right &- left) &<< frequencyShift : partial
+                                let reaches = reach.reaches(channel.offset &+ Int32(truncatingIfNeeded: s)) ? UInt8(reachStep) : 0
+                                while bucket < end {
+                                    entries[at] = bucket < inside ? whole : partial
+                                    entryReaches[at] = reaches
+                                    at &+= entrySlots
+                                    bucket &+= 1
+                                }
                             }
                         }
                     }

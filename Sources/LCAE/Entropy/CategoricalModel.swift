@@ -15,6 +15,8 @@ public struct CategoricalModel: Equatable, Sendable {
     public let cdf: [UInt32]
     /// `lookup[q >> lookupShift]` is the symbol whose interval holds the bucket's first quantile;
     /// the decoder scans forward from it (spec §10.3.2 defines the result, not this method).
+    /// Empty for models that only ever reach a coder through a `ModelSet` (context tables carry
+    /// thousands): `symbol(for:)` then searches the CDF.
     @usableFromInline let lookup: [UInt32]
     @usableFromInline let lookupShift: Int
 
@@ -23,6 +25,10 @@ public struct CategoricalModel: Equatable, Sendable {
 
     /// A model from integer frequencies, validated (spec §10.2).
     public init(frequencies: [UInt32], precision: Int) throws(EntropyError) {
+        try self.init(frequencies: frequencies, precision: precision, lookup: true)
+    }
+
+    init(frequencies: [UInt32], precision: Int, lookup: Bool) throws(EntropyError) {
         guard Self.precisionRange.contains(precision) else {
             throw EntropyError(.badModel, "precision \(precision) is outside 12...24 (spec §10.2)")
         }
@@ -44,7 +50,7 @@ public struct CategoricalModel: Equatable, Sendable {
         guard total == UInt64(1) << precision else {
             throw EntropyError(.badModel, "frequencies sum to \(total), not 2^\(precision) (spec §10.2)")
         }
-        self.init(validatedCDF: cdf, precision: precision)
+        self.init(validatedCDF: cdf, precision: precision, lookup: lookup)
     }
 
     /// A model from a cumulative table `cdf[0] = 0 < cdf[1] < ... < cdf[n] = 2^P`, validated.
@@ -64,19 +70,28 @@ public struct CategoricalModel: Equatable, Sendable {
     }
 
     /// A model from a table the caller built valid by construction (spec §10.2 holds), without the checks.
-    init(validatedCDF cdf: [UInt32], precision: Int) {
+    init(validatedCDF cdf: [UInt32], precision: Int, lookup withLookup: Bool = true) {
         self.precision = precision
         self.cdf = cdf
         let n = cdf.count - 1
+        guard withLookup else {
+            (lookup, lookupShift) = ([], precision)
+            return
+        }
         // About 8 buckets per symbol, between 2^8 and 2^16 buckets, never finer than one quantile.
         let bucketBits = min(precision, max(8, min(16, (UInt(n).bitWidth - UInt(n).leadingZeroBitCount) + 3)))
         lookupShift = precision - bucketBits
+        // Bucket b holds the symbol whose interval holds quantile b · 2^shift: symbol s fills the
+        // buckets up to ⌈cdf[s + 1] / 2^shift⌉.
         var lookup = [UInt32](repeating: 0, count: 1 << bucketBits)
-        var symbol = 0
-        for bucket in lookup.indices {
-            let quantile = UInt32(bucket) << lookupShift
-            while cdf[symbol + 1] <= quantile { symbol += 1 }
-            lookup[bucket] = UInt32(symbol)
+        let round = (UInt32(1) << lookupShift) - 1
+        var bucket = 0
+        for symbol in 0..<n {
+            let end = Int((cdf[symbol + 1] + round) >> lookupShift)
+            if end > bucket {
+                lookup[bucket..<end].withUnsafeMutableBufferPointer { $0.update(repeating: UInt32(symbol)) }
+                bucket = end
+            }
         }
         self.lookup = lookup
     }
@@ -90,10 +105,23 @@ public struct CategoricalModel: Equatable, Sendable {
     /// The symbol whose interval `[cdf[s], cdf[s + 1])` holds `quantile` (< 2^P).
     @inlinable
     public func symbol(for quantile: UInt32) -> Int {
+        if lookup.isEmpty { return searchedSymbol(for: quantile) }
         var symbol = Int(lookup[Int(quantile >> UInt32(lookupShift))])
         while cdf[symbol + 1] <= quantile { symbol += 1 }
         return symbol
     }
+
+    /// `symbol(for:)` by binary search: the last s with cdf[s] ≤ quantile.
+    @usableFromInline
+    func searchedSymbol(for quantile: UInt32) -> Int {
+        var (low, high) = (0, cdf.count - 1)
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if cdf[middle] <= quantile { low = middle } else { high = middle }
+        }
+        return low
+    }
+
 
     /// The frequencies, in symbol order.
     public var frequencies: [UInt32] { (0..<symbolCount).map(frequency) }

@@ -16,8 +16,11 @@ public struct AnalysisNetwork: Sendable {
 
     struct BlockConvolution: Sendable {
         let layer: Layer.Convolution
-        /// `[out][ky][kx][in]`: one output's weights in the order a block's samples are gathered.
+        /// `[out][ky][kx][in]`: one output's weights in the order a block's samples are gathered,
+        /// each row `stride` long (zeros after the taps).
         let weights: [Int16]
+        /// The taps rounded up to whole vectors of 8.
+        let stride: Int
         /// Σ weights of each output, to undo the samples' centring on `centre`.
         let weightSums: [Int64]
     }
@@ -27,18 +30,20 @@ public struct AnalysisNetwork: Sendable {
         guard !model.analysis.isEmpty else { return nil }
         if case .convolution(let c) = model.analysis[0], !c.transposed, c.kernelHeight == c.strideY, c.kernelWidth == c.strideX,
            c.padY == 0, c.padX == 0 {
-            var weights = [Int16]()
-            weights.reserveCapacity(c.weights.count)
+            let taps = c.kernelSize * c.inChannels
+            let stride = (taps + 7) / 8 * 8
+            var weights = [Int16](repeating: 0, count: c.outChannels * stride)
             for o in 0..<c.outChannels {
                 for ky in 0..<c.kernelHeight {
                     for kx in 0..<c.kernelWidth {
-                        for i in 0..<c.inChannels { weights.append(c.weight(input: i, output: o, ky, kx)) }
+                        for i in 0..<c.inChannels {
+                            weights[o * stride + (ky * c.kernelWidth + kx) * c.inChannels + i] = c.weight(input: i, output: o, ky, kx)
+                        }
                     }
                 }
             }
-            let taps = c.kernelSize * c.inChannels
-            let sums = (0..<c.outChannels).map { o in weights[(o * taps)..<((o + 1) * taps)].reduce(Int64(0)) { $0 + Int64($1) } }
-            blockLayer = BlockConvolution(layer: c, weights: weights, weightSums: sums)
+            let sums = (0..<c.outChannels).map { o in weights[(o * stride)..<((o + 1) * stride)].reduce(Int64(0)) { $0 + Int64($1) } }
+            blockLayer = BlockConvolution(layer: c, weights: weights, stride: stride, weightSums: sums)
         } else {
             blockLayer = nil
         }
@@ -97,9 +102,9 @@ public struct AnalysisNetwork: Sendable {
         let c = block.layer
         let (kh, kw, cin, cout) = (c.kernelHeight, c.kernelWidth, c.inChannels, c.outChannels)
         let (outH, outW) = (height / kh, width / kw)
-        let taps = kh * kw * cin
-        // 8-bit samples minus 128 fit in 8 bits, so a product is below 2^22 in magnitude and
-        // 256 of them sum exactly in int32.
+        let stride = block.stride
+        // 8-bit samples minus 128 fit in 8 bits, so a product is below 2^22 in magnitude, a pair
+        // of them (one `pmaddwd` lane) below 2^23, and 32 pairs per lane sum exactly in int32.
         let centre: Int64 = 128
         let scale = 1 / Float(1 << c.shift)
         var out = [Float](repeating: 0, count: outH * outW * cout)
@@ -111,44 +116,43 @@ public struct AnalysisNetwork: Sendable {
             block.weights.withUnsafeBufferPointer { w in
                 samples.withUnsafeBufferPointer { s in
                     parallel(outH, threads: threads) { by in
-                        var x = [Int16](repeating: 0, count: group * taps)
+                        var x = [Int16](repeating: 0, count: group * stride)
                         x.withUnsafeMutableBufferPointer { x in
-                            for first in stride(from: 0, to: outW, by: group) {
+                            for first in Swift.stride(from: 0, to: outW, by: group) {
                                 for g in 0..<group {
                                     // Past the last block, repeat it: the results are not stored.
                                     let bx = min(first + g, outW - 1)
                                     for ky in 0..<kh {
                                         let src = ((by * kh + ky) * width + bx * kw) * cin
-                                        let dst = g * taps + ky * kw * cin
+                                        let dst = g * stride + ky * kw * cin
                                         for t in 0..<(kw * cin) { x[dst + t] = Int16(truncatingIfNeeded: Int64(s[src + t]) - centre) }
                                     }
                                 }
-                                let (x0, x1) = (UnsafeBufferPointer(rebasing: x[0..<taps]), UnsafeBufferPointer(rebasing: x[taps..<(2 * taps)]))
-                                let (x2, x3) = (UnsafeBufferPointer(rebasing: x[(2 * taps)..<(3 * taps)]), UnsafeBufferPointer(rebasing: x[(3 * taps)..<(4 * taps)]))
+                                let blocks = UnsafeRawPointer(x.baseAddress.unsafelyUnwrapped)
                                 for oc in 0..<cout {
-                                    let row = UnsafeBufferPointer(rebasing: w[(oc * taps)..<((oc + 1) * taps)])
-                                    var sums: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
+                                    let row = UnsafeRawPointer(w.baseAddress.unsafelyUnwrapped + oc * stride)
+                                    var sums = SIMD4<Int64>()
                                     var t = 0
-                                    while t < taps {
-                                        let end = min(taps, t + 256)
-                                        var p: (Int32, Int32, Int32, Int32) = (0, 0, 0, 0)
-                                        for u in t..<end {
-                                            let wu = Int32(row[u])
-                                            p.0 &+= Int32(x0[u]) &* wu
-                                            p.1 &+= Int32(x1[u]) &* wu
-                                            p.2 &+= Int32(x2[u]) &* wu
-                                            p.3 &+= Int32(x3[u]) &* wu
+                                    while t < stride {
+                                        let end = min(stride, t + 256)
+                                        var p = (SIMD4<Int32>(), SIMD4<Int32>(), SIMD4<Int32>(), SIMD4<Int32>())
+                                        while t < end {
+                                            let wt = row.loadUnaligned(fromByteOffset: 2 * t, as: SIMD8<Int16>.self)
+                                            let x0 = blocks.loadUnaligned(fromByteOffset: 2 * t, as: SIMD8<Int16>.self)
+                                            let x1 = blocks.loadUnaligned(fromByteOffset: 2 * (stride + t), as: SIMD8<Int16>.self)
+                                            let x2 = blocks.loadUnaligned(fromByteOffset: 2 * (2 * stride + t), as: SIMD8<Int16>.self)
+                                            let x3 = blocks.loadUnaligned(fromByteOffset: 2 * (3 * stride + t), as: SIMD8<Int16>.self)
+                                            p.0 &+= BlockTransposedConvolution.multiplyAddPairs(x0, wt)
+                                            p.1 &+= BlockTransposedConvolution.multiplyAddPairs(x1, wt)
+                                            p.2 &+= BlockTransposedConvolution.multiplyAddPairs(x2, wt)
+                                            p.3 &+= BlockTransposedConvolution.multiplyAddPairs(x3, wt)
+                                            t += 8
                                         }
-                                        sums = (sums.0 + Int64(p.0), sums.1 + Int64(p.1), sums.2 + Int64(p.2), sums.3 + Int64(p.3))
-                                        t = end
+                                        sums &+= SIMD4(Int64(p.0.wrappedSum()), Int64(p.1.wrappedSum()), Int64(p.2.wrappedSum()), Int64(p.3.wrappedSum()))
                                     }
                                     let offset = centre * block.weightSums[oc] + Int64(c.bias[oc])
                                     let dst = (by * outW + first) * cout + oc
-                                    let count = min(group, outW - first)
-                                    o[dst] = Float(sums.0 + offset) * scale
-                                    if count > 1 { o[dst + cout] = Float(sums.1 + offset) * scale }
-                                    if count > 2 { o[dst + 2 * cout] = Float(sums.2 + offset) * scale }
-                                    if count > 3 { o[dst + 3 * cout] = Float(sums.3 + offset) * scale }
+                                    for g in 0..<min(group, outW - first) { o[dst + g * cout] = Float(sums[g] + offset) * scale }
                                 }
                             }
                         }

@@ -9,7 +9,7 @@ public struct SynthesisNetwork: Sendable {
     enum Step: Sendable {
         case relu
         case convolution(Layer.Convolution, tapWeights: [Int32])
-        case blockTransposed(Layer.Convolution, blockWeights: [Int16])
+        case blockTransposed(BlockTransposedConvolution)
     }
 
     public init(_ model: Model) {
@@ -17,7 +17,7 @@ public struct SynthesisNetwork: Sendable {
         steps = model.synthesis.map { layer in
             switch layer {
             case .relu: .relu
-            case .convolution(let c) where Self.isBlockTransposed(c): .blockTransposed(c, blockWeights: Self.blockWeights(c))
+            case .convolution(let c) where BlockTransposedConvolution.accepts(c): .blockTransposed(BlockTransposedConvolution(c))
             case .convolution(let c): .convolution(c, tapWeights: c.tapMajor { Int32($0) })
             }
         }
@@ -69,7 +69,8 @@ public struct SynthesisNetwork: Sendable {
             out.withUnsafeMutableBufferPointer { o in
                 for k in 0..<latent.channels {
                     let gain = Int64(step.gain(k))
-                    for p in (k * latent.plane)..<((k + 1) * latent.plane) { o[p] = step.scaled(y[p], gain: gain) }
+                    // Most values are 0, which every gain keeps 0: the array is zeros already.
+                    for p in (k * latent.plane)..<((k + 1) * latent.plane) where y[p] != 0 { o[p] = step.scaled(y[p], gain: gain) }
                 }
             }
         }
@@ -82,25 +83,28 @@ public struct SynthesisNetwork: Sendable {
         saturate16(roundShift(Int64(accumulator), shift))
     }
 
-    /// A sample from a value of the last layer's output (spec §15.4.4).
+    /// A sample from a value of the last layer's output (spec §15.4.4). F_out ≤ 15, so
+    /// `value + 2^(F_out − 1)` fits 32 bits and the loops over samples vectorize.
     @inline(__always)
-    static func sample(_ value: Int16, fractionBits: Int, maximum: Int64) -> UInt16 {
-        UInt16(min(max(roundShift(Int64(value), fractionBits), 0), maximum))
+    static func sample(_ value: Int16, fractionBits: Int, maximum: Int32) -> UInt16 {
+        let shift = Int32(truncatingIfNeeded: fractionBits)
+        let half: Int32 = shift == 0 ? 0 : 1 &<< (shift &- 1)
+        return UInt16(truncatingIfNeeded: min(max((Int32(value) &+ half) &>> shift, 0), maximum))
     }
 
     /// The output stage (spec §15.4.4): the top-left `height` × `width` of the last layer's
     /// output, each value rounded to an integer sample and clamped to the bit depth.
     public func samples(_ y: Activation, height: Int, width: Int) -> [UInt16] {
-        let maximum = Int64((1 << model.bitDepth) - 1)
+        let maximum = Int32((1 << model.bitDepth) - 1)
         let c = y.channels
         var out = [UInt16](repeating: 0, count: height * width * c)
         y.values.withUnsafeBufferPointer { v in
             out.withUnsafeMutableBufferPointer { o in
+                let fractionBits = model.outputFractionBits
                 for row in 0..<height {
-                    let src = row * y.width * c, dst = row * width * c
-                    for t in 0..<(width * c) {
-                        o[dst + t] = Self.sample(v[src + t], fractionBits: model.outputFractionBits, maximum: maximum)
-                    }
+                    let source = UnsafeBufferPointer(rebasing: v[(row * y.width * c)...].prefix(width * c))
+                    let target = UnsafeMutableBufferPointer(rebasing: o[(row * width * c)...].prefix(width * c))
+                    for t in 0..<target.count { target[t] = Self.sample(source[t], fractionBits: fractionBits, maximum: maximum) }
                 }
             }
         }
@@ -110,11 +114,10 @@ public struct SynthesisNetwork: Sendable {
     /// The whole synthesis of a decoded latent: the input stage (spec §15.4.1) and every layer
     /// (§15.4.2).
     public func run(_ latent: LatentTensor, step: LatentStep, threads: Int = 1) -> Activation {
-        guard case .blockTransposed(let c, let w) = steps.first else {
+        guard case .blockTransposed(let layer) = steps.first else {
             return run(Self.input(latent, step: step), threads: threads)
         }
-        let first = Self.blockTransposed(planes: Self.inputPlanes(latent, step: step), height: latent.height, width: latent.width,
-                                         c, w, threads: threads)
+        let first = layer.run(planes: Self.inputPlanes(latent, step: step), height: latent.height, width: latent.width, threads: threads)
         return run(first, from: 1, threads: threads)
     }
 
@@ -133,8 +136,8 @@ public struct SynthesisNetwork: Sendable {
                 }
             case .convolution(let c, let w):
                 x = Self.convolve(x, c, w, threads: threads)
-            case .blockTransposed(let c, let w):
-                x = Self.blockTransposed(planes: Self.planes(x), height: x.height, width: x.width, c, w, threads: threads)
+            case .blockTransposed(let layer):
+                x = layer.run(planes: Self.planes(x), height: x.height, width: x.width, threads: threads)
             }
         }
         return x
@@ -148,103 +151,6 @@ public struct SynthesisNetwork: Sendable {
             for k in 0..<x.channels { out[k * plane + p] = x.values[p * x.channels + k] }
         }
         return out
-    }
-
-    /// A transposed convolution whose kernel equals its stride, without padding: each input
-    /// position writes its own block of the output, so the layer is a sum of scaled kernels.
-    static func isBlockTransposed(_ c: Layer.Convolution) -> Bool {
-        c.transposed && c.kernelHeight == c.strideY && c.kernelWidth == c.strideX && c.padY == 0 && c.padX == 0
-            && c.outputPadY == 0 && c.outputPadX == 0
-    }
-
-    /// Weights of a block transposed convolution arranged `[in][ky][kx][out]`, so one input
-    /// channel's contribution to its block is one contiguous multiply-add. They stay int16 so
-    /// the products are 16 × 16 → 32-bit multiplies, which vector units do twice as wide.
-    static func blockWeights(_ c: Layer.Convolution) -> [Int16] {
-        var out = [Int16]()
-        out.reserveCapacity(c.weights.count)
-        for i in 0..<c.inChannels {
-            for ky in 0..<c.kernelHeight {
-                for kx in 0..<c.kernelWidth {
-                    for o in 0..<c.outChannels { out.append(c.weight(input: i, output: o, ky, kx)) }
-                }
-            }
-        }
-        return out
-    }
-
-    /// `planes` holds the input channel by channel, so that a channel's values along a row of
-    /// blocks are contiguous.
-    private static func blockTransposed(planes x: [Int16], height: Int, width: Int, _ c: Layer.Convolution, _ w: [Int16],
-                                        threads: Int) -> Activation {
-        let (kh, kw, cin, cout) = (c.kernelHeight, c.kernelWidth, c.inChannels, c.outChannels)
-        let blockSize = kh * kw * cout
-        let plane = height * width
-        let (outH, outW) = (height * kh, width * kw)
-        var out = [Int16](repeating: 0, count: outH * outW * cout)
-        // Latents are mostly 0 and ±1 step, so most nonzero inputs of a channel are ±u for one
-        // value u: their products with the weights are computed once per channel, and adding or
-        // subtracting them (exact modulo 2^32) replaces a multiply-add per weight.
-        var units = [Int16](repeating: 0, count: cin)
-        var unitRows = [Int32](repeating: 0, count: cin * blockSize)
-        for i in 0..<cin {
-            guard let value = x[(i * plane)..<((i + 1) * plane)].first(where: { $0 != 0 && $0 != .min }) else { continue }
-            units[i] = abs(value)
-            for t in 0..<blockSize { unitRows[i * blockSize + t] = Int32(units[i]) &* Int32(w[i * blockSize + t]) }
-        }
-        // A row of blocks at a time, input channel by input channel: each channel's weights are
-        // read once per row and stay in cache across its blocks, while the row's accumulators
-        // fit the cache too.
-        out.withUnsafeMutableBufferPointer { o in
-            nonisolated(unsafe) let o = o
-            unitRows.withUnsafeBufferPointer { unitRows in
-                w.withUnsafeBufferPointer { w in
-                    x.withUnsafeBufferPointer { input in
-                        c.bias.withUnsafeBufferPointer { bias in
-                            parallel(height, threads: threads) { by in
-                                var acc = [Int32](repeating: 0, count: blockSize * width)
-                                acc.withUnsafeMutableBufferPointer { acc in
-                                    for t in 0..<acc.count { acc[t] = bias[t % cout] }
-                                    for i in 0..<cin {
-                                        let values = UnsafeBufferPointer(rebasing: input[(i * plane + by * width)..<(i * plane + (by + 1) * width)])
-                                        let row = UnsafeBufferPointer(rebasing: w[(i * blockSize)..<((i + 1) * blockSize)])
-                                        let unitRow = UnsafeBufferPointer(rebasing: unitRows[(i * blockSize)..<((i + 1) * blockSize)])
-                                        let unit = units[i]
-                                        for bx in 0..<width {
-                                            let v = values[bx]
-                                            if v == 0 { continue }
-                                            let block = UnsafeMutableBufferPointer(rebasing: acc[(bx * blockSize)..<((bx + 1) * blockSize)])
-                                            if v == unit {
-                                                for t in 0..<blockSize { block[t] &+= unitRow[t] }
-                                            } else if v == -unit {
-                                                for t in 0..<blockSize { block[t] &-= unitRow[t] }
-                                            } else {
-                                                for t in 0..<blockSize { block[t] &+= Int32(v) &* Int32(row[t]) }
-                                            }
-                                        }
-                                    }
-                                    // round_shift then sat16 (spec §15.4.2), in 32 bits: ⌊(a + 2^(s−1)) / 2^s⌋
-                                    // is (a >> s) plus bit s − 1 of a, which cannot overflow.
-                                    let s = Int32(c.shift)
-                                    for bx in 0..<width {
-                                        for ky in 0..<kh {
-                                            let dst = ((by * kh + ky) * outW + bx * kw) * cout
-                                            let src = bx * blockSize + ky * kw * cout
-                                            for t in 0..<(kw * cout) {
-                                                let a = acc[src + t]
-                                                let r = s == 0 ? a : (a >> s) &+ ((a >> (s - 1)) & 1)
-                                                o[dst + t] = Int16(min(max(r, -32768), 32767))
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return Activation(channels: cout, height: outH, width: outW, values: out)
     }
 
     /// Any convolution or transposed convolution, computed output position by output position

@@ -50,15 +50,31 @@ enum ImageChunk {
         return LatentStep(shift: shift, gains: gains)
     }
 
+    /// SHA-256 of the samples as iHSH defines them (spec §16.3): one byte each at bit depth 8,
+    /// two (little-endian) at 16. They are serialized a slice at a time, so that the bytes
+    /// never exist as one array as large as the image.
     static func hash(_ image: Image) -> [UInt8] {
-        var bytes = [UInt8]()
-        if image.bitDepth == 8 {
-            bytes = image.samples.map { UInt8(truncatingIfNeeded: $0) }
-        } else {
-            bytes.reserveCapacity(2 * image.samples.count)
-            for s in image.samples { bytes.append(UInt8(truncatingIfNeeded: s)); bytes.append(UInt8(s >> 8)) }
+        var hasher = SHA256()
+        let width = image.bitDepth == 8 ? 1 : 2
+        let slice = 1 << 15
+        var bytes = [UInt8](repeating: 0, count: slice * width)
+        image.samples.withUnsafeBufferPointer { samples in
+            bytes.withUnsafeMutableBufferPointer { bytes in
+                for start in stride(from: 0, to: samples.count, by: slice) {
+                    let part = UnsafeBufferPointer(rebasing: samples[start..<min(start + slice, samples.count)])
+                    if width == 1 {
+                        for i in 0..<part.count { bytes[i] = UInt8(truncatingIfNeeded: part[i]) }
+                    } else {
+                        for i in 0..<part.count {
+                            bytes[2 * i] = UInt8(truncatingIfNeeded: part[i])
+                            bytes[2 * i + 1] = UInt8(truncatingIfNeeded: part[i] >> 8)
+                        }
+                    }
+                    hasher.update(bufferPointer: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[..<(part.count * width)])))
+                }
+            }
         }
-        return Array(SHA256.hash(data: bytes))
+        return Array(hasher.finalize())
     }
 
     static func imageHash(_ image: Image) -> Chunk {
