@@ -167,11 +167,12 @@ public struct EntropyBenchmark: Sendable {
                 coded = try LatentCoder.encode(tensor, prepared: prepared, lanes: lanes)
                 encodeTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start))
             }
-            let active = try LatentCoder.activity(coded.activation, prepared: prepared)
+            let active = try LatentCoder.activity(coded.activation, tables: tables)
+            let decoding = try LatentCoder.DecodingTables(tables, active: active)
             var decoded = tensor
             for _ in 0..<repeats {
                 let start = DispatchTime.now().uptimeNanoseconds
-                decoded = try LatentCoder.decode(coded.values, active: active, prepared: prepared, height: tensor.height, width: tensor.width)
+                decoded = try LatentCoder.decode(coded.values, active: active, decoding: decoding, height: tensor.height, width: tensor.width)
                 decodeTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start))
             }
             guard decoded == tensor else {

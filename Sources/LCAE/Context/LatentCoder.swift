@@ -6,24 +6,39 @@ import Dispatch
 /// channels, in coding order and raster order within a channel, in another,
 /// each value with the CDF of its channel and context.
 public enum LatentCoder {
-    /// Tables with the model sets the coding loops use, built once and reused across latents.
+    /// The encoder's model sets, built once and reused across latents.
     public struct Prepared: Sendable {
         public let tables: ContextTables
         let values: ModelSet
         /// Channel k's context c is model `bases[k] + c` of `values`.
         let bases: [Int]
         let activation: ModelSet
-        /// The decoder's lookup, by channel index (see `Lookup`).
-        let lookups: [Lookup]
-        let entries: [UInt64]
-        /// Beside each entry, whether its symbol's value reaches the channel's threshold: 8 or 0.
-        let entryReaches: [UInt8]
 
         public init(_ tables: ContextTables) throws(EntropyError) {
             self.tables = tables
             (values, bases) = try LatentCoder.valueModels(tables)
             activation = try LatentCoder.activationModels(tables)
-            (lookups, entries, entryReaches) = try LatentCoder.lookups(tables, values, bases)
+        }
+    }
+
+    /// The decoder's lookups (see `Lookup`) for the channels a latent codes: a channel its
+    /// activation bit leaves inactive is never decoded (spec §12.6), so it gets none.
+    public struct DecodingTables: Sendable {
+        public let tables: ContextTables
+        /// By channel index; an inactive channel's is never read.
+        let lookups: [Lookup]
+        let entries: [UInt64]
+        /// Beside each entry, whether its symbol's value reaches the channel's threshold: 8 or 0.
+        let entryReaches: [UInt8]
+        /// The context CDFs of the active channels, one after another.
+        let cdf: [UInt32]
+
+        public init(_ tables: ContextTables, active: [Bool]) throws(EntropyError) {
+            guard active.count == tables.channelCount else {
+                throw EntropyError(.badModel, "\(active.count) activation bits for \(tables.channelCount) channels")
+            }
+            self.tables = tables
+            (lookups, entries, entryReaches, cdf) = try LatentCoder.lookups(tables, active: active)
         }
     }
 
@@ -47,7 +62,7 @@ public enum LatentCoder {
         /// (spec §12.3 as in `ContextTables.Reach`, moved by the offset).
         let low: Int32
         let span: UInt32
-        /// Context 0's CDF in `values.cdf`; context c's is `cdfStride` × c further.
+        /// Context 0's CDF in `DecodingTables.cdf`; context c's is `cdfStride` × c further.
         let cdf: Int
         let cdfStride: Int
     }
@@ -60,32 +75,37 @@ public enum LatentCoder {
     static let reachStep = 8
 
     static func lookups(
-        _ tables: ContextTables, _ values: ModelSet, _ bases: [Int]
-    ) throws(EntropyError) -> ([Lookup], [UInt64], [UInt8]) {
+        _ tables: ContextTables, active: [Bool]
+    ) throws(EntropyError) -> ([Lookup], [UInt64], [UInt8], [UInt32]) {
         var lookups: [Lookup] = []
         var count = 0
+        var cdfCount = 0
         for (k, channel) in tables.channels.enumerated() {
             let n = channel.symbolCount
             guard n <= 1 << 16 else {
                 throw EntropyError(.badModel, "channel \(k) has \(n) symbols; at most 65536 (spec §12.2)")
             }
-            let bits = ModelSet.bucketBits(n, precision: tables.precision)
+            let bits = active[k] ? ModelSet.bucketBits(n, precision: tables.precision) : 0
             let reach = tables.reach(channel)
             lookups.append(Lookup(
                 first: count, bucketBits: bits, offset: channel.offset, escape: n - 1,
-                low: reach.low &- channel.offset, span: reach.span,
-                cdf: values.info[bases[k]].cdfBase, cdfStride: n + 1))
-            count += entrySlots << bits
+                low: reach.low &- channel.offset, span: reach.span, cdf: cdfCount, cdfStride: n + 1))
+            if active[k] {
+                count += entrySlots << bits
+                cdfCount += channel.models.count * (n + 1)
+            }
         }
         var entries = [UInt64](repeating: 0, count: count)
         var entryReaches = [UInt8](repeating: 0, count: count)
+        var cdfs = [UInt32]()
+        cdfs.reserveCapacity(cdfCount)
         entries.withUnsafeMutableBufferPointer { entries in
             entryReaches.withUnsafeMutableBufferPointer { entryReaches in
-                for (channel, lookup) in zip(tables.channels, lookups) {
+                for (k, (channel, lookup)) in zip(tables.channels, lookups).enumerated() where active[k] {
                     let shift = tables.precision - lookup.bucketBits
                     let reach = tables.reach(channel)
                     for (c, model) in channel.models.enumerated() {
-                        // Wrapping arithmetic: every quantity is below 2^24 (P ≤ 24) and every index in range.
+                        cdfs += model.cdf
                         // Symbol s starts the buckets from ⌈cdf[s] / w⌉ to ⌈cdf[s + 1] / w⌉ − 1; all but
                         // a last one that cdf[s + 1] cuts lie inside its interval.
                         model.cdf.withUnsafeBufferPointer { cdf in
@@ -110,7 +130,7 @@ public enum LatentCoder {
                 }
             }
         }
-        return (lookups, entries, entryReaches)
+        return (lookups, entries, entryReaches, cdfs)
     }
 
     /// The two coded parts of a latent.
@@ -131,7 +151,8 @@ public enum LatentCoder {
     static func activationModels(_ tables: ContextTables) throws(EntropyError) -> ModelSet {
         var models: [CategoricalModel] = []
         for channel in tables.channels {
-            models.append(try CategoricalModel(frequencies: [(UInt32(1) << tables.precision) - channel.activation, channel.activation], precision: tables.precision))
+            models.append(try CategoricalModel(frequencies: [(UInt32(1) << tables.precision) - channel.activation, channel.activation],
+                                               precision: tables.precision, lookup: false))
         }
         return try ModelSet(models)
     }
@@ -146,7 +167,7 @@ public enum LatentCoder {
             models += channel.models
             offsets += Array(repeating: channel.offset, count: channel.models.count)
         }
-        // The decoder uses `Prepared.entries` rather than the set's buckets.
+        // The encoder's: the decoder has lookups of its own (`DecodingTables`).
         return (try ModelSet(models, offsets: offsets, escapes: Array(repeating: true, count: models.count), buckets: false), bases)
     }
 
@@ -193,15 +214,15 @@ public enum LatentCoder {
     public static func decode(
         _ coded: Coded, tables: ContextTables, height: Int, width: Int, threads: Int = 1
     ) throws(EntropyError) -> LatentTensor {
-        let prepared = try Prepared(tables)
-        return try decode(coded.values, active: activity(coded.activation, prepared: prepared), prepared: prepared,
+        let active = try activity(coded.activation, tables: tables)
+        return try decode(coded.values, active: active, decoding: DecodingTables(tables, active: active),
                           height: height, width: width, threads: threads)
     }
 
     /// The activation bits of an ACTV payload (spec §12.4).
-    public static func activity(_ payload: RansPayload, prepared: Prepared) throws(EntropyError) -> [Bool] {
-        let c = prepared.tables.channelCount
-        return try payload.decode(modelIndex: (0..<c).map(UInt16.init), models: prepared.activation).map { $0 == 1 }
+    public static func activity(_ payload: RansPayload, tables: ContextTables) throws(EntropyError) -> [Bool] {
+        let c = tables.channelCount
+        return try payload.decode(modelIndex: (0..<c).map(UInt16.init), models: activationModels(tables)).map { $0 == 1 }
     }
 
     /// The number of coded values when `active` channels of `plane` values each are active.
@@ -211,7 +232,7 @@ public enum LatentCoder {
 
     /// Decodes the values of the active channels (spec §12.6); inactive channels hold their most probable value.
     public static func decode(
-        _ payload: RansPayload, active: [Bool], prepared: Prepared, height: Int, width: Int, threads: Int = 1
+        _ payload: RansPayload, active: [Bool], decoding prepared: DecodingTables, height: Int, width: Int, threads: Int = 1
     ) throws(EntropyError) -> LatentTensor {
         let tables = prepared.tables
         let c = tables.channelCount
@@ -247,7 +268,7 @@ public enum LatentCoder {
     /// and the first segment writes only from its first place on.
     private static func decodeSubstream(
         _ words: UnsafeBufferPointer<UInt32>, _ range: Range<Int>, lanes: Int, _ layout: Layout,
-        _ prepared: Prepared, _ output: UnsafeMutableBufferPointer<Int32>
+        _ prepared: DecodingTables, _ output: UnsafeMutableBufferPointer<Int32>
     ) throws(EntropyError) {
         var (states, position) = try InterleavedRans.startLanes(words, lanes: lanes)
         let (plane, width) = (layout.plane, layout.width)
@@ -257,7 +278,7 @@ public enum LatentCoder {
         var reached = [UInt8](repeating: 0, count: width + plane)
         let segments = layout.segments(range)
         var ok = true
-        prepared.values.cdf.withUnsafeBufferPointer { cdfs in
+        prepared.cdf.withUnsafeBufferPointer { cdfs in
             prepared.entries.withUnsafeBytes { entries in
                 prepared.entryReaches.withUnsafeBufferPointer { entryReaches in
                     reached.withUnsafeMutableBufferPointer { reached in

@@ -128,7 +128,8 @@ public struct AnalysisNetwork: Sendable {
                                         for t in 0..<(kw * cin) { x[dst + t] = Int16(truncatingIfNeeded: Int64(s[src + t]) - centre) }
                                     }
                                 }
-                                let blocks = UnsafeRawPointer(x.baseAddress.unsafelyUnwrapped)
+                                let b0 = UnsafeRawPointer(x.baseAddress.unsafelyUnwrapped)
+                                let (b1, b2, b3) = (b0 + 2 * stride, b0 + 4 * stride, b0 + 6 * stride)
                                 for oc in 0..<cout {
                                     let row = UnsafeRawPointer(w.baseAddress.unsafelyUnwrapped + oc * stride)
                                     var sums = SIMD4<Int64>()
@@ -137,16 +138,13 @@ public struct AnalysisNetwork: Sendable {
                                         let end = min(stride, t + 256)
                                         var p = (SIMD4<Int32>(), SIMD4<Int32>(), SIMD4<Int32>(), SIMD4<Int32>())
                                         while t < end {
-                                            let wt = row.loadUnaligned(fromByteOffset: 2 * t, as: SIMD8<Int16>.self)
-                                            let x0 = blocks.loadUnaligned(fromByteOffset: 2 * t, as: SIMD8<Int16>.self)
-                                            let x1 = blocks.loadUnaligned(fromByteOffset: 2 * (stride + t), as: SIMD8<Int16>.self)
-                                            let x2 = blocks.loadUnaligned(fromByteOffset: 2 * (2 * stride + t), as: SIMD8<Int16>.self)
-                                            let x3 = blocks.loadUnaligned(fromByteOffset: 2 * (3 * stride + t), as: SIMD8<Int16>.self)
-                                            p.0 &+= BlockTransposedConvolution.multiplyAddPairs(x0, wt)
-                                            p.1 &+= BlockTransposedConvolution.multiplyAddPairs(x1, wt)
-                                            p.2 &+= BlockTransposedConvolution.multiplyAddPairs(x2, wt)
-                                            p.3 &+= BlockTransposedConvolution.multiplyAddPairs(x3, wt)
-                                            t += 8
+                                            let at = t &* 2
+                                            let wt = row.loadUnaligned(fromByteOffset: at, as: SIMD8<Int16>.self)
+                                            p.0 &+= BlockTransposedConvolution.multiplyAddPairs(b0.loadUnaligned(fromByteOffset: at, as: SIMD8<Int16>.self), wt)
+                                            p.1 &+= BlockTransposedConvolution.multiplyAddPairs(b1.loadUnaligned(fromByteOffset: at, as: SIMD8<Int16>.self), wt)
+                                            p.2 &+= BlockTransposedConvolution.multiplyAddPairs(b2.loadUnaligned(fromByteOffset: at, as: SIMD8<Int16>.self), wt)
+                                            p.3 &+= BlockTransposedConvolution.multiplyAddPairs(b3.loadUnaligned(fromByteOffset: at, as: SIMD8<Int16>.self), wt)
+                                            t &+= 8
                                         }
                                         sums &+= SIMD4(Int64(p.0.wrappedSum()), Int64(p.1.wrappedSum()), Int64(p.2.wrappedSum()), Int64(p.3.wrappedSum()))
                                     }

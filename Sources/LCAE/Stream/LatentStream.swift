@@ -179,11 +179,9 @@ public struct LatentDecoder: Sendable {
                 ContainerError(.badPayload, at: chunkAt + 9 + error.offset, "\(name): \(error.code.rawValue): \(error.message)")
             }
             let active: [Bool]
-            let prepared: LatentCoder.Prepared
             do {
-                prepared = try LatentCoder.Prepared(tables)
                 let activation = try RansPayload.parse(activationChunk.payload.dropFirst(), expectedValues: shape.channels)
-                active = try LatentCoder.activity(activation, prepared: prepared)
+                active = try LatentCoder.activity(activation, tables: tables)
             } catch {
                 throw located(error, activationAt, "ACTV (spec §12.5.3)")
             }
@@ -191,7 +189,8 @@ public struct LatentDecoder: Sendable {
             do {
                 let count = LatentCoder.codedCount(active: active, plane: shape.height * shape.width)
                 let values = try RansPayload.parse(valuesChunk.payload.dropFirst(), expectedValues: count)
-                tensor = try LatentCoder.decode(values, active: active, prepared: prepared, height: shape.height, width: shape.width, threads: threads)
+                tensor = try LatentCoder.decode(values, active: active, decoding: LatentCoder.DecodingTables(tables, active: active),
+                                                height: shape.height, width: shape.width, threads: threads)
             } catch {
                 throw located(error, valuesAt, "LATP (spec §12.5.4)")
             }
