@@ -209,7 +209,7 @@ extension ContextTables {
                 var frequencies = [UInt32](repeating: 0, count: n)
                 for s in 0..<n { frequencies[s] = try r.u32("frequency") }
                 do {
-                    // The coders reach these models through a ModelSet only (LatentCoder.Prepared).
+                    // Coders reach these models through a ModelSet or the decoder's own lookups only.
                     models.append(try CategoricalModel(frequencies: frequencies, precision: precision, lookup: false))
                 } catch {
                     throw ContainerError(.badTable, at: at, "channel \(k), context \(c): \(error.message)")

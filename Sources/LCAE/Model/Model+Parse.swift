@@ -115,8 +115,12 @@ extension Model {
             guard count * 2 + outChannels * 4 <= r.remaining else {
                 throw ContainerError(.truncated, at: r.offset, "the layer's \(count) weights and \(outChannels) biases need more bytes than are left")
             }
+            // The bytes are there (checked above): take them in one slice rather than field by field.
+            let raw = try r.bytes(2 * count, "weights")
             var weights = [Int16](repeating: 0, count: count)
-            for i in 0..<count { weights[i] = Int16(bitPattern: try r.u16("weight")) }
+            raw.withUnsafeBufferPointer { raw in
+                for i in 0..<count { weights[i] = Int16(bitPattern: UInt16(raw[2 * i]) | UInt16(raw[2 * i + 1]) << 8) }
+            }
             var bias = [Int32](repeating: 0, count: outChannels)
             for i in 0..<outChannels { bias[i] = Int32(bitPattern: try r.u32("bias")) }
             return .convolution(Layer.Convolution(transposed: transposed, inChannels: inChannels, outChannels: outChannels,
