@@ -122,7 +122,6 @@ public struct CategoricalModel: Equatable, Sendable {
         return low
     }
 
-
     /// The frequencies, in symbol order.
     public var frequencies: [UInt32] { (0..<symbolCount).map(frequency) }
 
