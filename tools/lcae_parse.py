@@ -1412,6 +1412,19 @@ def decoder_contract(args):
     return 0
 
 
+def load_side_file(load, label=""):
+    """Runs `load` (a table or model file reader): (its result, None), or (None, exit status)
+    after reporting the error, 3 for a file that cannot be read and 2 for a malformed one."""
+    try:
+        return load(), None
+    except OSError as e:
+        print(f"{label}{e}", file=sys.stderr)
+        return None, 3
+    except LcaeError as e:
+        print(f"{label}{e.code} at {e.offset}: {e.message}", file=sys.stderr)
+        return None, 2
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Independent .lcae parser (spec/lcae.md).")
     ap.add_argument("file")
@@ -1434,14 +1447,10 @@ def main(argv=None):
         return decoder_contract(args)
     table_sets = []
     for tpath in args.tables:
-        try:
-            table_sets.append(read_table_file(tpath))
-        except OSError as e:
-            print(f"{tpath}: {e}", file=sys.stderr)
-            return 3
-        except LcaeError as e:
-            print(f"{tpath}: {e.code} at {e.offset}: {e.message}", file=sys.stderr)
-            return 2
+        tables, status = load_side_file(lambda: read_table_file(tpath), f"{tpath}: ")
+        if status is not None:
+            return status
+        table_sets.append(tables)
     try:
         with open(args.file, "rb") as f:
             data = f.read()
@@ -1455,14 +1464,9 @@ def main(argv=None):
         else:
             print(f"{args.file}: ioError: {e}", file=sys.stderr)
         return 3
-    try:
-        models = read_models(args.model)
-    except OSError as e:
-        print(f"{e}", file=sys.stderr)
-        return 3
-    except LcaeError as e:
-        print(f"{e.code} at {e.offset}: {e.message}", file=sys.stderr)
-        return 2
+    models, status = load_side_file(lambda: read_models(args.model))
+    if status is not None:
+        return status
     res = Parser(data, args.file, scope=args.scope, table_sets=table_sets,
                  decode=args.decode, models=models).parse()
     if args.json:
