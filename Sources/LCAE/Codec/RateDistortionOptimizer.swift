@@ -146,23 +146,28 @@ struct BlockReconstruction {
     /// The block's squared error if input `channel` changed by `delta` (none when nil).
     func error(block b: Int, channel: Int?, delta: Int32) -> Int {
         let base = b * blockSize
-        let row = (channel ?? 0) * weightStride
-        var sum = 0
+        // No channel is channel 0 changed by 0.
+        let (row, delta) = channel.map { ($0 * weightStride, delta) } ?? (0, 0)
+        let (blockSize, shift, outputShift, maximum) = (blockSize, shift, outputShift, maximum)
+        var sum: UInt64 = 0
         accumulators.withUnsafeBufferPointer { acc in
             originals.withUnsafeBufferPointer { original in
                 weights.withUnsafeBufferPointer { w in
+                    let acc = UnsafeBufferPointer(rebasing: acc[base..<(base + blockSize)])
+                    let original = UnsafeBufferPointer(rebasing: original[base..<(base + blockSize)])
+                    let w = UnsafeBufferPointer(rebasing: w[row..<(row + blockSize)])
+                    // Branch-free: samples outside the image (target −1) count 0. A sample and its
+                    // target are below 2^16, so the square fits 32 bits unsigned.
                     for t in 0..<blockSize {
-                        let target = original[base + t]
-                        if target < 0 { continue }
-                        let a = channel == nil ? acc[base + t] : acc[base + t] &+ delta &* Int32(w[row + t])
+                        let a = acc[t] &+ delta &* Int32(w[t])
                         let sample = SynthesisNetwork.sample(SynthesisNetwork.layerOutput(a, shift: shift), fractionBits: outputShift, maximum: maximum)
-                        let e = Int(sample) - Int(target)
-                        sum += e * e
+                        let e = original[t] < 0 ? 0 : Int32(sample) &- original[t]
+                        sum &+= UInt64(UInt32(bitPattern: e &* e))
                     }
                 }
             }
         }
-        return sum
+        return Int(sum)
     }
 
     func distortionChange(row: Int, column: Int, channel: Int, from: Int32, to: Int32) -> Int {

@@ -37,6 +37,9 @@ public struct LatentStep: Equatable, Sendable {
     /// The synthesis input of one latent value (spec §15.4.1), with its channel's `gain`.
     @inline(__always)
     func scaled(_ value: Int32, gain: Int64) -> Int16 {
-        saturate16(roundShift(Int64(value) &* gain, shift))
+        // Round half up, then shift (floor). |ŷ × gain| < 2^63 − 2^31, so adding 2^(shift−1)
+        // never wraps; the operations are written wrapping so that loops vectorize.
+        let product = Int64(value) &* gain
+        return Int16(clamping: shift == 0 ? product : (product &+ (1 << (shift - 1))) >> shift)
     }
 }

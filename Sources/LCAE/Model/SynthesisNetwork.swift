@@ -77,10 +77,12 @@ public struct SynthesisNetwork: Sendable {
         return out
     }
 
-    /// A convolution's output value from its accumulator (spec §15.4.2).
+    /// A convolution's output value from its accumulator (spec §15.4.2): round_shift then sat16.
+    /// In 32 bits ⌊(a + 2^(s−1)) / 2^s⌋ is (a >> s) plus bit s − 1 of a, which cannot overflow.
     @inline(__always)
     static func layerOutput(_ accumulator: Int32, shift: Int) -> Int16 {
-        saturate16(roundShift(Int64(accumulator), shift))
+        let s = Int32(truncatingIfNeeded: shift), bit: Int32 = s == 0 ? 0 : 1
+        return Int16(clamping: (accumulator &>> s) &+ ((accumulator &>> (s &- bit)) & bit))
     }
 
     /// A sample from a value of the last layer's output (spec §15.4.4). F_out ≤ 15, so
