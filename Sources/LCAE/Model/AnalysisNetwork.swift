@@ -175,17 +175,12 @@ public struct AnalysisNetwork: Sendable {
                         for ox in 0..<outW {
                             let dst = (oy * outW + ox) * cout
                             for t in 0..<cout { o[dst + t] = bias[t] }
-                            for ky in 0..<c.kernelHeight {
-                                guard let iy = SynthesisNetwork.source(oy, ky, c.strideY, c.padY, c.transposed, x.height) else { continue }
-                                for kx in 0..<c.kernelWidth {
-                                    guard let ix = SynthesisNetwork.source(ox, kx, c.strideX, c.padX, c.transposed, x.width) else { continue }
-                                    let base = (iy * x.width + ix) * cin
-                                    let tap = (ky * c.kernelWidth + kx) * cin
-                                    for i in 0..<cin {
-                                        let v = input[base + i]
-                                        let row = (tap + i) * cout
-                                        for t in 0..<cout { o[dst + t] += v * w[row + t] }
-                                    }
+                            c.forEachTap(reaching: oy, ox, height: x.height, width: x.width) { position, tap in
+                                let (base, first) = (position * cin, tap * cin)
+                                for i in 0..<cin {
+                                    let v = input[base + i]
+                                    let row = (first + i) * cout
+                                    for t in 0..<cout { o[dst + t] += v * w[row + t] }
                                 }
                             }
                         }

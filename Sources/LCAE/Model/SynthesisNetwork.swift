@@ -172,18 +172,13 @@ public struct SynthesisNetwork: Sendable {
                         acc.withUnsafeMutableBufferPointer { acc in
                             for ox in 0..<outW {
                                 for t in 0..<cout { acc[t] = c.bias[t] }
-                                for ky in 0..<c.kernelHeight {
-                                    guard let iy = Self.source(oy, ky, c.strideY, c.padY, c.transposed, x.height) else { continue }
-                                    for kx in 0..<c.kernelWidth {
-                                        guard let ix = Self.source(ox, kx, c.strideX, c.padX, c.transposed, x.width) else { continue }
-                                        let base = (iy * x.width + ix) * cin
-                                        let tap = (ky * c.kernelWidth + kx) * cin
-                                        for i in 0..<cin {
-                                            let v = Int32(input[base + i])
-                                            if v == 0 { continue }
-                                            let row = (tap + i) * cout
-                                            for t in 0..<cout { acc[t] &+= v &* w[row + t] }
-                                        }
+                                c.forEachTap(reaching: oy, ox, height: x.height, width: x.width) { position, tap in
+                                    let (base, first) = (position * cin, tap * cin)
+                                    for i in 0..<cin {
+                                        let v = Int32(input[base + i])
+                                        if v == 0 { continue }
+                                        let row = (first + i) * cout
+                                        for t in 0..<cout { acc[t] &+= v &* w[row + t] }
                                     }
                                 }
                                 let dst = (oy * outW + ox) * cout
@@ -195,21 +190,5 @@ public struct SynthesisNetwork: Sendable {
             }
         }
         return Activation(channels: cout, height: outH, width: outW, values: out)
-    }
-
-    /// The input row (or column) that kernel position `k` connects to output `o`, if any
-    /// (spec §15.4.2): `o·s + k − p` for a convolution; `(o + p − k) / s` when it divides exactly,
-    /// for a transposed convolution.
-    @inline(__always)
-    static func source(_ o: Int, _ k: Int, _ stride: Int, _ pad: Int, _ transposed: Bool, _ size: Int) -> Int? {
-        let i: Int
-        if transposed {
-            let t = o + pad - k
-            guard t >= 0, t % stride == 0 else { return nil }
-            i = t / stride
-        } else {
-            i = o * stride + k - pad
-        }
-        return i >= 0 && i < size ? i : nil
     }
 }
