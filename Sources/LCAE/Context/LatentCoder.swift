@@ -106,23 +106,16 @@ public enum LatentCoder {
                     let reach = tables.reach(channel)
                     for (c, model) in channel.models.enumerated() {
                         cdfs += model.cdf
-                        // Symbol s starts the buckets from ⌈cdf[s] / w⌉ to ⌈cdf[s + 1] / w⌉ − 1; all but
-                        // a last one that cdf[s + 1] cuts lie inside its interval.
                         model.cdf.withUnsafeBufferPointer { cdf in
-                            let (shift, round) = (UInt32(shift), (UInt32(1) &<< UInt32(shift)) &- 1)
-                            var at = lookup.first &+ c
-                            var bucket: UInt32 = 0
-                            for s in 0..<(cdf.count &- 1) {
+                            CategoricalModel.forEachBucketRun(cdf, shift: shift) { s, run, whole in
                                 let (left, right) = (cdf[s], cdf[s &+ 1])
-                                let (end, inside) = ((right &+ round) &>> shift, right &>> shift)
                                 let partial = UInt64(s) | UInt64(left) &<< symbolBits
-                                let whole = s < lookup.escape ? partial | UInt64(right &- left) &<< frequencyShift : partial
+                                let inside = s < lookup.escape ? partial | UInt64(right &- left) &<< frequencyShift : partial
                                 let reaches = reach.reaches(channel.offset &+ Int32(truncatingIfNeeded: s)) ? UInt8(reachStep) : 0
-                                while bucket < end {
-                                    entries[at] = bucket < inside ? whole : partial
+                                for bucket in run {
+                                    let at = lookup.first &+ c &+ bucket &* entrySlots
+                                    entries[at] = bucket < whole ? inside : partial
                                     entryReaches[at] = reaches
-                                    at &+= entrySlots
-                                    bucket &+= 1
                                 }
                             }
                         }

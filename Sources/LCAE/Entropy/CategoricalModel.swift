@@ -80,20 +80,38 @@ public struct CategoricalModel: Equatable, Sendable {
         }
         // About 8 buckets per symbol, between 2^8 and 2^16 buckets, never finer than one quantile.
         let bucketBits = min(precision, max(8, min(16, (UInt(n).bitWidth - UInt(n).leadingZeroBitCount) + 3)))
-        lookupShift = precision - bucketBits
-        // Bucket b holds the symbol whose interval holds quantile b · 2^shift: symbol s fills the
-        // buckets up to ⌈cdf[s + 1] / 2^shift⌉.
+        let shift = precision - bucketBits
+        lookupShift = shift
         var lookup = [UInt32](repeating: 0, count: 1 << bucketBits)
-        let round = (UInt32(1) << lookupShift) - 1
-        var bucket = 0
-        for symbol in 0..<n {
-            let end = Int((cdf[symbol + 1] + round) >> lookupShift)
-            if end > bucket {
-                lookup[bucket..<end].withUnsafeMutableBufferPointer { $0.update(repeating: UInt32(symbol)) }
-                bucket = end
+        lookup.withUnsafeMutableBufferPointer { lookup in
+            cdf.withUnsafeBufferPointer { cdf in
+                Self.forEachBucketRun(cdf, shift: shift) { symbol, buckets, _ in
+                    UnsafeMutableBufferPointer(rebasing: lookup[buckets]).update(repeating: UInt32(symbol))
+                }
             }
         }
         self.lookup = lookup
+    }
+
+    /// The buckets of a lookup on the top bits of a quantile (bucket b holds the quantiles
+    /// b · 2^shift ..< (b + 1) · 2^shift), symbol by symbol: `body(s, buckets, whole)` for the
+    /// buckets whose first quantile lies in s's interval, ⌈cdf[s] / 2^shift⌉ ..< ⌈cdf[s + 1] / 2^shift⌉,
+    /// of which those below `whole` lie wholly inside it (all but a last one that cdf[s + 1]
+    /// cuts). Every symbol lookup of the package (this type's, `ModelSet`'s and the context
+    /// decoder's) is built from it.
+    @inline(__always)
+    static func forEachBucketRun(_ cdf: UnsafeBufferPointer<UInt32>, shift: Int,
+                                 _ body: (_ symbol: Int, _ buckets: Range<Int>, _ whole: Int) -> Void) {
+        let round = (1 << shift) - 1
+        var bucket = 0
+        for symbol in 0..<(cdf.count - 1) {
+            let right = Int(cdf[symbol + 1])
+            let end = (right + round) >> shift
+            if end > bucket {
+                body(symbol, bucket..<end, max(bucket, right >> shift))
+                bucket = end
+            }
+        }
     }
 
     @inlinable

@@ -75,15 +75,15 @@ public struct ModelSet: Sendable {
             }
             cdf += model.cdf
             guard withBuckets else { continue }
-            var entries: [UInt64] = []
-            var symbols: [UInt32] = []
-            var s = 0
-            for bucket in 0..<(1 << bits) {
-                let first = UInt32(bucket << shift)
-                let last = first + UInt32(1 << shift) - 1
-                while model.cdf[s + 1] <= first { s += 1 }
-                symbols.append(UInt32(s))
-                entries.append(model.cdf[s + 1] > last ? UInt64(model.cdf[s]) | UInt64(model.frequency(s)) << 32 : Self.searchFlag)
+            var entries = [UInt64](repeating: Self.searchFlag, count: 1 << bits)
+            var symbols = [UInt32](repeating: 0, count: 1 << bits)
+            model.cdf.withUnsafeBufferPointer { cdf in
+                CategoricalModel.forEachBucketRun(cdf, shift: shift) { s, run, whole in
+                    for bucket in run {
+                        symbols[bucket] = UInt32(s)
+                        if bucket < whole { entries[bucket] = UInt64(cdf[s]) | UInt64(cdf[s + 1] - cdf[s]) << 32 }
+                    }
+                }
             }
             buckets += entries
             if symbols.count % 2 == 1 { symbols.append(0) }
