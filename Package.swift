@@ -19,10 +19,13 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
         ),
+        // Convolution kernels for SSE2, AVX2 and AVX-512 VNNI, chosen at run time.
+        .target(name: "CConvolution"),
         .target(
             name: "LCAE",
             dependencies: [
                 "CZlib",
+                "CConvolution",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Resources")]

@@ -31,7 +31,7 @@ NET.npz holds, for NET = synthesis and (optionally) analysis: "NET.layers", a JS
 {"kind": "conv"|"convT"|"relu", "stride": [sy, sx], "padding": [py, px],
 "output_padding": [oy, ox]}, and "NET.<i>.weight", "NET.<i>.bias" for layer i (the naming of
 a torch.nn.Sequential state_dict); save_npz() writes it. Y.npy are float latents at step 1,
-(C, H, W) or (N, C, H, W): the calibration data and the table sets' training data.
+(C, H, W) or (N, C, H, W) (or an .npz holding them as "latents"): the calibration data and the table sets' training data.
 
 verify decodes the stream's latent with `lcae decode-latents`, runs this script's integer
 synthesis of the model file on it and compares the samples with the PNG `lcae decode` wrote.
@@ -562,9 +562,10 @@ def find_lcae(path):
     return path
 
 
-def fit_table_sets(latents, steps, lcae, kinds=(CONTEXTS,), log=print):
+def fit_table_sets(latents, steps, lcae, kinds=(CONTEXTS,), log=print, generalization=0.0):
     """Table sets (step, kind, body) from float latents at step 1 (a list of (C, H, W) arrays), by
-    `lcae fit` on round(y / step) at each step; kind 1 uses `lcae fit --factorized`."""
+    `lcae fit` on round(y / step) at each step; kind 1 uses `lcae fit --factorized`; a positive
+    generalization adds `lcae fit`'s smooth prior (spec §12.8)."""
     sets = []
     with tempfile.TemporaryDirectory() as tmp:
         for step in steps:
@@ -575,6 +576,8 @@ def fit_table_sets(latents, steps, lcae, kinds=(CONTEXTS,), log=print):
             for kind in kinds:
                 out = os.path.join(tmp, "t.tbl")
                 extra = ["--factorized"] if kind == FACTORIZED else []
+                if generalization:
+                    extra += ["--generalization", repr(generalization)]
                 result = subprocess.run([lcae, "fit", *paths, "-o", out, *extra], capture_output=True, text=True, check=True)
                 log(f"  step {step:.2f}, {'factorized' if kind == FACTORIZED else 'contexts'}: "
                     + result.stdout.strip().splitlines()[1])
@@ -584,19 +587,23 @@ def fit_table_sets(latents, steps, lcae, kinds=(CONTEXTS,), log=print):
 
 
 def export(synthesis, analysis, latents, colour="rgb", bit_depth=8, steps=(), kinds=(CONTEXTS,), lcae=None,
-           headroom=2.0, log=print):
-    """The whole export: quantize (calibrating on the latents at step 1 and at each step), check the
-    integer synthesis against the float one, fit table sets, and return the model file's bytes."""
-    calibration = list(latents) + [quantize_latent(y, s) * s for s in steps for y in latents]
+           headroom=2.0, log=print, calibration_count=None, check_count=None, generalization=0.0):
+    """The whole export: quantize (calibrating on the first calibration_count latents, all by
+    default, at step 1 and at each step), check the integer synthesis against the float one on
+    the first check_count of them (all calibration latents by default; 0 skips the check), fit
+    table sets on all latents, and return the model file's bytes."""
+    chosen = list(latents)[:calibration_count]
+    calibration = chosen + [quantize_latent(y, s) * s for s in steps for y in chosen]
     int_synthesis, f_in, f_out, report = quantize_synthesis(synthesis, calibration, headroom)
     log(f"synthesis: F_in {f_in}, F_out {f_out}")
     for r in report:
         log(f"  layer {r['layer']} {r['kind']}: peak |output| {r['peak']:.1f}, weight bits {r['weight_bits']}, "
             f"fraction bits {r['in_bits']} -> {r['out_bits']}, shift {r['shift']}")
-    for step, value, diff in check_integer(synthesis, int_synthesis, f_in, f_out, latents, sorted({1.0, *steps}), bit_depth):
+    checked = chosen[:check_count]
+    for step, value, diff in check_integer(synthesis, int_synthesis, f_in, f_out, checked, sorted({1.0, *steps}), bit_depth) if checked else []:
         log(f"  integer vs float synthesis at step {step:.2f}: PSNR {value:.2f} dB, max |difference| {diff}")
     int_analysis = quantize_analysis(analysis) if analysis else []
-    table_sets = fit_table_sets(latents, steps, find_lcae(lcae), kinds, log) if steps else []
+    table_sets = fit_table_sets(latents, steps, find_lcae(lcae), kinds, log, generalization) if steps else []
     channels = int_synthesis[next(i for i, l in enumerate(int_synthesis) if l.kind != "relu")].channels()[0]
     return model_bytes(COLOURS[colour], bit_depth, channels, f_in, f_out, int_synthesis, int_analysis, table_sets)
 
@@ -798,7 +805,8 @@ def demo(args):
 def load_latents(paths):
     latents = []
     for path in paths:
-        a = np.load(path).astype(np.float64)
+        a = np.load(path)
+        a = (a["latents"] if isinstance(a, np.lib.npyio.NpzFile) else a).astype(np.float64)
         latents += list(a) if a.ndim == 4 else [a]
     return latents
 
@@ -815,6 +823,9 @@ def main(argv=None):
     p.add_argument("--colour", choices=COLOURS, default="rgb")
     p.add_argument("--bit-depth", type=int, choices=(8, 16), default=8)
     p.add_argument("--headroom", type=float, default=2.0, help="activation fraction bits leave this factor above the calibrated peak")
+    p.add_argument("--calibration", type=int, help="calibrate on the first N latents only (default: all)")
+    p.add_argument("--check", type=int, help="check the integer synthesis on the first N calibration latents (0: skip)")
+    p.add_argument("--generalization", type=float, default=0.0, help="lcae fit --generalization for the table sets")
     p.add_argument("--lcae", help="lcae binary (default .build/release/lcae)")
     p.add_argument("-o", "--output", required=True)
 
@@ -841,7 +852,8 @@ def main(argv=None):
             raise SystemExit(f"{args.weights}: no synthesis.layers")
         kinds = (CONTEXTS, FACTORIZED) if args.factorized else (CONTEXTS,)
         model = export(synthesis, load_npz(args.weights, "analysis"), load_latents(args.latents), args.colour, args.bit_depth,
-                       args.steps, kinds, args.lcae, args.headroom)
+                       args.steps, kinds, args.lcae, args.headroom, calibration_count=args.calibration, check_count=args.check,
+                       generalization=args.generalization)
         with open(args.output, "wb") as f:
             f.write(model)
         print(f"wrote {args.output}: {len(model)} bytes, sha256 {hashlib.sha256(model).hexdigest()}")

@@ -22,6 +22,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Time the image codec on this PNG instead (default model, --quality, --threads).") var image: String?
     @Option(help: "Quality for --image.") var quality = 75
     @Option(help: "Threads for --image.") var threads = 1
+    @Option(help: "The model for --image (default: the default model for the image's colours).") var model: String?
+    @Flag(help: "With --image: also time the synthesis and analysis networks on every kernel path this CPU runs.") var networks = false
 
     func run() throws {
         if let image {
@@ -57,11 +59,17 @@ struct BenchCommand: ParsableCommand {
 
     private func runCodec(_ path: String) throws {
         let image = try PNGReader().read(contentsOf: path).image
-        let model = try DefaultModel.load(image.channels == 1 ? .grey : .rgb)
+        let model = try self.model.map { try Model.read(contentsOf: $0) } ?? DefaultModel.load(image.channels == 1 ? .grey : .rgb)
         let encoder = ImageEncoder(model: model, step: Quality.step(quality))
-        let records = try CodecBenchmark(repeats: repeats, threads: threads).run(image, encoder: encoder, models: [model])
+        let bench = CodecBenchmark(repeats: repeats, threads: threads)
+        let records = try bench.run(image, encoder: encoder, models: [model])
         print("\(path): \(image.width)×\(image.height), quality \(quality), \(threads) thread(s), median of \(repeats)")
         for r in records { print(String(format: "%-30@ %9.2f ms", r.stage as NSString, r.milliseconds)) }
+        guard networks else { return }
+        for r in try bench.runNetworks(image, encoder: encoder) {
+            print(String(format: "%-9@ %-12@ %9.2f ms %8.2f G multiply-adds/s (%.2f G)", r.network as NSString, r.path.description as NSString,
+                         r.milliseconds, r.gigaMultiplyAddsPerSecond, Double(r.multiplyAdds) / 1e9))
+        }
     }
 
     private func write(_ workload: EntropyBenchmark.Workload, to directory: String) throws {

@@ -57,4 +57,59 @@ public struct CodecBenchmark: Sendable {
             times[stage].map { Record(stage: stage, milliseconds: $0.sorted()[$0.count / 2]) }
         }
     }
+
+    /// One network on one kernel path: median time and billions of multiply-adds per second.
+    public struct NetworkRecord: Sendable {
+        public var network: String
+        public var path: KernelPath
+        public var milliseconds: Double
+        public var multiplyAdds: Int
+        public var gigaMultiplyAddsPerSecond: Double { Double(multiplyAdds) / milliseconds / 1e6 }
+    }
+
+    /// Times the synthesis (on the image's latent at the encoder's step) and the analysis on
+    /// every kernel path this CPU supports. Block transforms have a path of their own, which
+    /// the kernel path does not change.
+    public func runNetworks(_ image: Image, encoder: ImageEncoder) throws -> [NetworkRecord] {
+        let encoded = try encoder.encode(image)
+        let latent = encoded.latent
+        var records: [NetworkRecord] = []
+        func median(_ body: () -> Void) -> Double {
+            var times: [Double] = []
+            for _ in 0..<repeats {
+                let start = DispatchTime.now().uptimeNanoseconds
+                body()
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            }
+            return times.sorted()[times.count / 2]
+        }
+        let model = encoder.model
+        let synthesisWork = Self.multiplyAdds(model.synthesis, channels: latent.channels, height: latent.height, width: latent.width)
+        let analysis = try ImageAnalysis(model)
+        let size = try analysis.latentSize(height: image.height, width: image.width)
+        let padded = SynthesisNetwork(model).outputSize(height: size.height, width: size.width) ?? (0, 0)
+        let analysisWork = Self.multiplyAdds(model.analysis, channels: image.channels, height: padded.height, width: padded.width)
+        for path in KernelPath.supported where path != .scalar {
+            let synthesis = SynthesisNetwork(model, path: path)
+            let ms = median { _ = synthesis.run(latent, step: encoded.latentStep, threads: threads) }
+            records.append(NetworkRecord(network: "synthesis", path: path, milliseconds: ms, multiplyAdds: synthesisWork))
+            let network = try ImageAnalysis(model, path: path)
+            let msA = median { _ = try? network.latent(image, threads: threads) }
+            records.append(NetworkRecord(network: "analysis", path: path, milliseconds: msA, multiplyAdds: analysisWork))
+        }
+        return records
+    }
+
+    /// The multiply-adds of a network's convolutions on an input of that size: every
+    /// (output position, tap, input channel, output channel) of a convolution, every (input
+    /// position, tap, input channel, output channel) of a transposed one.
+    public static func multiplyAdds(_ layers: [Layer], channels: Int, height: Int, width: Int) -> Int {
+        var (h, w, total) = (height, width, 0)
+        for case .convolution(let c) in layers {
+            guard let (oh, ow) = c.outputSize(height: h, width: w) else { return total }
+            total += (c.transposed ? h * w : oh * ow) * c.kernelSize * c.inChannels * c.outChannels
+            (h, w) = (oh, ow)
+        }
+        return total
+    }
 }

@@ -6,12 +6,13 @@ public struct ImageAnalysis: Sendable {
     let synthesis: SynthesisNetwork
     let analysis: AnalysisNetwork
 
-    public init(_ model: Model) throws(CodecError) {
-        guard let analysis = AnalysisNetwork(model) else {
+    /// `path` chooses the kernels' instruction set (`KernelPath.best` by default).
+    public init(_ model: Model, path: KernelPath = .best) throws(CodecError) {
+        guard let analysis = AnalysisNetwork(model, path: path) else {
             throw CodecError(.unsupportedModel, "the model has no analysis network: it can decode, not encode")
         }
         self.model = model
-        self.synthesis = SynthesisNetwork(model)
+        self.synthesis = SynthesisNetwork(model, path: path)
         self.analysis = analysis
     }
 

@@ -3,10 +3,13 @@
 /// Decoders never run it, so its arithmetic is not normative.
 public struct AnalysisNetwork: Sendable {
     let steps: [Step]
+    /// The kernels' instruction set (`KernelPath.best` unless a caller chooses).
+    public let path: KernelPath
 
     enum Step: Sendable {
         case relu
-        case convolution(Layer.Convolution, tapWeights: [Float], bias: [Float])
+        /// A convolution, with the ReLU that follows it, if any, folded in.
+        case convolution(PackedFloatConvolution)
     }
 
     /// When the first layer is a block convolution (kernel = stride, no padding) it runs on
@@ -26,8 +29,9 @@ public struct AnalysisNetwork: Sendable {
     }
 
     /// Nil for a decode-only model.
-    public init?(_ model: Model) {
+    public init?(_ model: Model, path: KernelPath = .best) {
         guard !model.analysis.isEmpty else { return nil }
+        self.path = min(path, .best)
         if case .convolution(let c) = model.analysis[0], !c.transposed, c.kernelHeight == c.strideY, c.kernelWidth == c.strideX,
            c.padY == 0, c.padX == 0 {
             let taps = c.kernelSize * c.inChannels
@@ -47,15 +51,19 @@ public struct AnalysisNetwork: Sendable {
         } else {
             blockLayer = nil
         }
-        steps = model.analysis.map { layer in
+        var steps: [Step] = []
+        var layers = model.analysis[...]
+        while let layer = layers.popFirst() {
             switch layer {
             case .relu:
-                return .relu
+                steps.append(.relu)
             case .convolution(let c):
-                let scale = 1 / Float(1 << c.shift)
-                return .convolution(c, tapWeights: c.tapMajor { Float($0) * scale }, bias: c.bias.map { Float($0) * scale })
+                let relu = layers.first == .relu
+                if relu { layers.removeFirst() }
+                steps.append(.convolution(PackedFloatConvolution(c, relu: relu)))
             }
         }
+        self.steps = steps
     }
 
     /// Values stored height × width × channels, like `Activation`.
@@ -78,7 +86,11 @@ public struct AnalysisNetwork: Sendable {
         guard let block = blockLayer, samples.allSatisfy({ $0 <= 255 }) else {
             return run(Tensor(channels: channels, height: height, width: width, values: samples.map { Float($0) }), threads: threads)
         }
-        return run(Self.blockConvolution(samples, height: height, width: width, block, threads: threads), from: 1, threads: threads)
+        var x = Self.blockConvolution(samples, height: height, width: width, block, threads: threads)
+        if case .convolution(let first) = steps.first, first.relu {
+            for i in x.values.indices where x.values[i] < 0 { x.values[i] = 0 }
+        }
+        return run(x, from: 1, threads: threads)
     }
 
     public func run(_ input: Tensor, threads: Int = 1) -> Tensor {
@@ -91,8 +103,8 @@ public struct AnalysisNetwork: Sendable {
             switch step {
             case .relu:
                 for i in x.values.indices where x.values[i] < 0 { x.values[i] = 0 }
-            case .convolution(let c, let w, let b):
-                x = Self.convolve(x, c, w, b, threads: threads)
+            case .convolution(let layer):
+                x = layer.run(x, threads: threads, path: path)
             }
         }
         return x
@@ -151,36 +163,6 @@ public struct AnalysisNetwork: Sendable {
                                     let offset = centre * block.weightSums[oc] + Int64(c.bias[oc])
                                     let dst = (by * outW + first) * cout + oc
                                     for g in 0..<min(group, outW - first) { o[dst + g * cout] = Float(sums[g] + offset) * scale }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return Tensor(channels: cout, height: outH, width: outW, values: out)
-    }
-
-    private static func convolve(_ x: Tensor, _ c: Layer.Convolution, _ w: [Float], _ bias: [Float], threads: Int) -> Tensor {
-        guard let (outH, outW) = c.outputSize(height: x.height, width: x.width) else {
-            return Tensor(channels: c.outChannels, height: 0, width: 0, values: [])
-        }
-        let (cin, cout) = (c.inChannels, c.outChannels)
-        var out = [Float](repeating: 0, count: outH * outW * cout)
-        out.withUnsafeMutableBufferPointer { o in
-            nonisolated(unsafe) let o = o
-            w.withUnsafeBufferPointer { w in
-                x.values.withUnsafeBufferPointer { input in
-                    parallel(outH, threads: threads) { oy in
-                        for ox in 0..<outW {
-                            let dst = (oy * outW + ox) * cout
-                            for t in 0..<cout { o[dst + t] = bias[t] }
-                            c.forEachTap(reaching: oy, ox, height: x.height, width: x.width) { position, tap in
-                                let (base, first) = (position * cin, tap * cin)
-                                for i in 0..<cin {
-                                    let v = input[base + i]
-                                    let row = (first + i) * cout
-                                    for t in 0..<cout { o[dst + t] += v * w[row + t] }
                                 }
                             }
                         }

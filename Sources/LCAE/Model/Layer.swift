@@ -60,57 +60,10 @@ public enum Layer: Equatable, Sendable {
             return h >= 1 && w >= 1 ? (h, w) : nil
         }
 
-        /// Every kernel position that connects an input position to output (`oy`, `ox`), for an
-        /// input of `height` × `width` (spec §15.4.2): `body` gets the input position, row-major,
-        /// and the kernel position `ky · kernelWidth + kx`. The synthesis and the analysis both
-        /// sum over these taps.
-        @inline(__always)
-        func forEachTap(reaching oy: Int, _ ox: Int, height: Int, width: Int, _ body: (_ position: Int, _ tap: Int) -> Void) {
-            for ky in 0..<kernelHeight {
-                guard let iy = Self.source(oy, ky, strideY, padY, transposed, height) else { continue }
-                for kx in 0..<kernelWidth {
-                    guard let ix = Self.source(ox, kx, strideX, padX, transposed, width) else { continue }
-                    body(iy * width + ix, ky * kernelWidth + kx)
-                }
-            }
-        }
-
-        /// The input row (or column) that kernel position `k` connects to output `o`, if any
-        /// (spec §15.4.2): `o·s + k − p` for a convolution; `(o + p − k) / s` when it divides exactly,
-        /// for a transposed convolution.
-        @inline(__always)
-        private static func source(_ o: Int, _ k: Int, _ stride: Int, _ pad: Int, _ transposed: Bool, _ size: Int) -> Int? {
-            let i: Int
-            if transposed {
-                let t = o + pad - k
-                guard t >= 0, t % stride == 0 else { return nil }
-                i = t / stride
-            } else {
-                i = o * stride + k - pad
-            }
-            return i >= 0 && i < size ? i : nil
-        }
-
         /// The weight of input channel `i` for output channel `o` at kernel position (`ky`, `kx`).
         func weight(input i: Int, output o: Int, _ ky: Int, _ kx: Int) -> Int16 {
             let outer = transposed ? i * outChannels + o : o * inChannels + i
             return weights[(outer * kernelHeight + ky) * kernelWidth + kx]
-        }
-
-        /// Weights rearranged so that the output channels of one tap are contiguous: entry
-        /// `[(ky·kw + kx)·in + i]·out + o`. Inner loops then run over output channels, which
-        /// vectorizes without reordering any sum.
-        func tapMajor<T>(_ convert: (Int16) -> T) -> [T] {
-            var out = [T]()
-            out.reserveCapacity(weights.count)
-            for ky in 0..<kernelHeight {
-                for kx in 0..<kernelWidth {
-                    for i in 0..<inChannels {
-                        for o in 0..<outChannels { out.append(convert(weight(input: i, output: o, ky, kx))) }
-                    }
-                }
-            }
-            return out
         }
     }
 }

@@ -4,23 +4,36 @@
 /// thread count and platform gives the same bits.
 public struct SynthesisNetwork: Sendable {
     public let model: Model
+    /// The kernels' instruction set: `KernelPath.best` unless a caller chooses (tests run
+    /// every path the machine supports; all give the same bits).
+    public let path: KernelPath
     let steps: [Step]
 
     enum Step: Sendable {
         case relu
-        case convolution(Layer.Convolution, tapWeights: [Int32])
+        /// A convolution, with the ReLU that follows it, if any, folded in.
+        case convolution(PackedInt16Convolution)
         case blockTransposed(BlockTransposedConvolution)
     }
 
-    public init(_ model: Model) {
+    public init(_ model: Model, path: KernelPath = .best) {
         self.model = model
-        steps = model.synthesis.map { layer in
+        self.path = min(path, .best)
+        var steps: [Step] = []
+        var layers = model.synthesis[...]
+        while let layer = layers.popFirst() {
             switch layer {
-            case .relu: .relu
-            case .convolution(let c) where BlockTransposedConvolution.accepts(c): .blockTransposed(BlockTransposedConvolution(c))
-            case .convolution(let c): .convolution(c, tapWeights: c.tapMajor { Int32($0) })
+            case .relu:
+                steps.append(.relu)
+            case .convolution(let c) where BlockTransposedConvolution.accepts(c):
+                steps.append(.blockTransposed(BlockTransposedConvolution(c)))
+            case .convolution(let c):
+                let relu = layers.first == .relu
+                if relu { layers.removeFirst() }
+                steps.append(.convolution(PackedInt16Convolution(c, relu: relu)))
             }
         }
+        self.steps = steps
     }
 
     /// The output size for a latent of `height` × `width`, or nil when a layer's output is empty
@@ -136,8 +149,8 @@ public struct SynthesisNetwork: Sendable {
                 x.values.withUnsafeMutableBufferPointer { v in
                     for i in v.indices where v[i] < 0 { v[i] = 0 }
                 }
-            case .convolution(let c, let w):
-                x = Self.convolve(x, c, w, threads: threads)
+            case .convolution(let layer):
+                x = layer.run(x, threads: threads, path: path)
             case .blockTransposed(let layer):
                 x = layer.run(planes: Self.planes(x), height: x.height, width: x.width, threads: threads)
             }
@@ -153,42 +166,5 @@ public struct SynthesisNetwork: Sendable {
             for k in 0..<x.channels { out[k * plane + p] = x.values[p * x.channels + k] }
         }
         return out
-    }
-
-    /// Any convolution or transposed convolution, computed output position by output position
-    /// (spec §15.4.2): for each output, the sum over the taps that reach it.
-    private static func convolve(_ x: Activation, _ c: Layer.Convolution, _ w: [Int32], threads: Int) -> Activation {
-        guard let (outH, outW) = c.outputSize(height: x.height, width: x.width) else {
-            return Activation(channels: c.outChannels, height: 0, width: 0, values: [])
-        }
-        let (cin, cout) = (c.inChannels, c.outChannels)
-        var out = [Int16](repeating: 0, count: outH * outW * cout)
-        out.withUnsafeMutableBufferPointer { o in
-            nonisolated(unsafe) let o = o
-            w.withUnsafeBufferPointer { w in
-                x.values.withUnsafeBufferPointer { input in
-                    parallel(outH, threads: threads) { oy in
-                        var acc = [Int32](repeating: 0, count: cout)
-                        acc.withUnsafeMutableBufferPointer { acc in
-                            for ox in 0..<outW {
-                                for t in 0..<cout { acc[t] = c.bias[t] }
-                                c.forEachTap(reaching: oy, ox, height: x.height, width: x.width) { position, tap in
-                                    let (base, first) = (position * cin, tap * cin)
-                                    for i in 0..<cin {
-                                        let v = Int32(input[base + i])
-                                        if v == 0 { continue }
-                                        let row = (first + i) * cout
-                                        for t in 0..<cout { acc[t] &+= v &* w[row + t] }
-                                    }
-                                }
-                                let dst = (oy * outW + ox) * cout
-                                for t in 0..<cout { o[dst + t] = Self.layerOutput(acc[t], shift: c.shift) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return Activation(channels: cout, height: outH, width: outW, values: out)
     }
 }
