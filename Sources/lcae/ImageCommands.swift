@@ -23,19 +23,25 @@ struct EncodeCommand: ParsableCommand {
     @Option(help: "1 (smallest) to 100 (best).") var quality: Int?
     @Option(help: "Rate-distortion multiplier: squared 8-bit error per bit; sets the step as well.") var lambda: Double?
     @Flag(help: "Rate-distortion optimised quantization.") var rdoq = false
-    @Option(help: "RDOQ passes.") var passes = 3
+    @Option(name: [.customLong("rdoq-passes"), .customLong("passes")], help: "RDOQ passes.") var passes = 3
+    @Option(name: .customLong("rdoq-effort"), help: """
+        RDOQ effort for convolutional models: 1 tries each value one step towards its channel's most probable value, \
+        2 also one step away, 3 also measures the error over a wider window (slower, usually smaller).
+        """) var effort = 1
     @Option(help: "contexts (context-switching tables) or factorized (one CDF per channel).") var entropy: EntropyArgument = .contexts
     @Option(help: "A model file instead of the default model.") var model: String?
     @Option(help: "Interleaved rANS lanes: 1, 2, 4 or 8.") var lanes = 4
     @Option(help: "Independently decodable substreams.") var substreams = 1
-    @Option(help: "Threads.") var threads = 1
+    @Option(help: "Threads (default: every core; the output is the same for any count).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Print a JSON object instead of text.") var json = false
 
     func validate() throws {
         if quality != nil && lambda != nil { throw ValidationError("give --quality or --lambda, not both") }
         if let quality, !(1...100).contains(quality) { throw ValidationError("--quality is 1 to 100") }
         if let lambda, !(lambda > 0 && lambda.isFinite) { throw ValidationError("--lambda must be positive") }
-        if passes < 1 { throw ValidationError("--passes must be at least 1") }
+        if passes < 1 { throw ValidationError("--rdoq-passes must be at least 1") }
+        if !(1...3).contains(effort) { throw ValidationError("--rdoq-effort is 1, 2 or 3") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
@@ -52,7 +58,7 @@ struct EncodeCommand: ParsableCommand {
         let step = lambda.map { Quality.step(lambda: $0) } ?? Quality.step(quality ?? 75)
         let lambdaValue = lambda ?? Quality.lambda(step: step)
         let encoder = ImageEncoder(model: model, step: step, entropy: entropy.kind,
-                                   rdoq: rdoq ? RateDistortionOptimizer(lambda: lambdaValue, passes: passes) : nil,
+                                   rdoq: rdoq ? RateDistortionOptimizer(lambda: lambdaValue, passes: passes, effort: effort) : nil,
                                    lanes: lanes, substreams: substreams, threads: threads)
         let encoded = try encoder.encode(image, progress: { printError($0) })
         let bytes = encoded.container.bytes()
@@ -90,7 +96,7 @@ struct DecodeCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output PNG, or .npy.") var output: String
     @Option(help: "Model files the stream may be bound to.") var model: [String] = []
     @Option(help: "Table files a CREF chunk may name.") var tables: [String] = []
-    @Option(help: "Threads.") var threads = 1
+    @Option(help: "Threads (default: every core; the output is the same for any count).") var threads = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
         let start = Date()
@@ -132,7 +138,7 @@ struct TrainModelCommand: ParsableCommand {
     @Argument(help: "Training PNGs (converted to the colour format).") var images: [String]
     @Option(help: "rgb or grey.") var colour: String = "rgb"
     @Option(help: "Block size b: the latent has b × b × colours channels.") var block = 16
-    @Option(help: "Threads.") var threads = 1
+    @Option(help: "Threads (default: every core; the output is the same for any count).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(name: .shortAndLong, help: "Output model file.") var output: String
 
     func run() throws {
@@ -161,6 +167,7 @@ struct RoundTripCommand: ParsableCommand {
     @Option(help: "1 (smallest) to 100 (best).") var quality = 75
     @Flag(help: "Rate-distortion optimised quantization.") var rdoq = false
     @Option(name: .shortAndLong, help: "Write OUT.lcae and OUT.png.") var output: String?
+    @Option(help: "Threads (default: every core; the output is the same for any count).") var threads = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
         guard (1...100).contains(quality) else { throw ValidationError("--quality is 1 to 100") }
@@ -169,11 +176,12 @@ struct RoundTripCommand: ParsableCommand {
         let colour: Header.ColourFormat = image.channels == 1 ? .grey : .rgb
         let model = try DefaultModel.load(colour)
         let step = Quality.step(quality)
-        let encoder = ImageEncoder(model: model, step: step, rdoq: rdoq ? RateDistortionOptimizer(lambda: Quality.lambda(step: step)) : nil)
+        let encoder = ImageEncoder(model: model, step: step, rdoq: rdoq ? RateDistortionOptimizer(lambda: Quality.lambda(step: step)) : nil,
+                                   threads: threads)
         let start = Date()
         let bytes = try encoder.encode(image).container.bytes()
         let encoded = Date()
-        let decoded = try ImageDecoder(models: [model]).decode(ContainerReader().read(bytes))
+        let decoded = try ImageDecoder(models: [model], threads: threads).decode(ContainerReader().read(bytes))
         let done = Date()
         let bpp = Double(8 * bytes.count) / Double(image.width * image.height)
         print(String(format: "%@: %d×%d %@, quality %d%@", input, image.width, image.height, colour == .grey ? "grey" : "RGB", quality, rdoq ? " with RDOQ" : ""))

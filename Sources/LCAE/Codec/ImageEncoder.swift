@@ -68,7 +68,8 @@ public struct ImageEncoder: Sendable {
         let synthesis = analysis.synthesis
         var report: RateDistortionOptimizer.Report?
         if let rdoq {
-            report = try rdoq.optimize(&latent, image: image, synthesis: synthesis, step: latentStep, tables: chosen, progress: progress)
+            report = try rdoq.optimize(&latent, image: image, synthesis: synthesis, step: latentStep, tables: chosen, threads: threads,
+                                         progress: progress)
         }
         let output = synthesis.run(latent, step: latentStep, threads: threads)
         let reconstruction = Image(unchecked: image.width, height: image.height, channels: image.channels, bitDepth: image.bitDepth,

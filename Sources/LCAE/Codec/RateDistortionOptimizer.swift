@@ -7,18 +7,27 @@ import Foundation
 /// (8-bit units); R is the context model's cost in bits, including the cost change of the
 /// neighbours whose contexts the value takes part in (right, below, next coded channel).
 ///
-/// Updates stay within the value's receptive field. This implementation handles models whose
-/// synthesis is one transposed convolution with kernel = stride (a block transform, like the
-/// default model): there the receptive field is one block, and a move's distortion change is
-/// computed exactly from that block's accumulators.
+/// When the synthesis is one transposed convolution with kernel = stride (a block transform)
+/// the receptive field is one block, and a move's distortion change is computed exactly from
+/// that block's accumulators. For any other model, D is the squared error over a window of the
+/// image around the value: the pixels of its own latent position, and `window` positions
+/// further on each side, from the decoder's integer synthesis run on just what that window
+/// reads (`WindowedSynthesis`). The latent is cut into tiles wider than what a window reads;
+/// each pass visits the tiles in four phases of a 2 × 2 pattern, the tiles of a phase in
+/// parallel, so the moves and the stream are the same for any number of threads.
 public struct RateDistortionOptimizer: Sendable {
     /// Squared 8-bit sample error per bit.
     public var lambda: Double
     public var passes: Int
+    /// Models other than block transforms: 1 tries each value one step towards its channel's
+    /// most probable value; 2 also one step away; 3 also widens the distortion window by one
+    /// latent position on each side. Higher is slower and usually smaller.
+    public var effort: Int
 
-    public init(lambda: Double, passes: Int = 3) {
+    public init(lambda: Double, passes: Int = 3, effort: Int = 1) {
         self.lambda = lambda
         self.passes = passes
+        self.effort = effort
     }
 
     public struct Report: Sendable {
@@ -31,9 +40,10 @@ public struct RateDistortionOptimizer: Sendable {
     }
 
     func optimize(_ latent: inout LatentTensor, image: Image, synthesis: SynthesisNetwork, step: LatentStep, tables: ContextTables,
-                  progress: (String) -> Void) throws -> Report {
+                  threads: Int = 1, progress: (String) -> Void) throws -> Report {
         guard synthesis.steps.count == 1, case .blockTransposed(let layer) = synthesis.steps[0] else {
-            throw CodecError(.unsupportedModel, "RDOQ handles block-transform models (one transposed convolution with kernel = stride); this model's receptive field is wider")
+            return try optimizeWindowed(&latent, image: image, synthesis: synthesis, step: step, tables: tables, threads: threads,
+                                        progress: progress)
         }
         var blocks = BlockReconstruction(layer: layer, model: synthesis.model, image: image, latent: latent, step: step)
         let rate = RateModel(tables, latent: latent)
@@ -72,6 +82,127 @@ public struct RateDistortionOptimizer: Sendable {
             if moved == 0 { break }
         }
         return Report(moves: moves, distortion: (distortionBefore, blocks.totalDistortion), bits: (bitsBefore, rate.bits(latent)))
+    }
+
+    /// RDOQ for any model, D over windows (see the type's comment).
+    private func optimizeWindowed(_ latent: inout LatentTensor, image: Image, synthesis: SynthesisNetwork, step: LatentStep,
+                                  tables: ContextTables, threads: Int, progress: (String) -> Void) throws(CodecError) -> Report {
+        let model = synthesis.model
+        let (c, h, w) = (latent.channels, latent.height, latent.width)
+        guard let full = synthesis.outputSize(height: h, width: w) else {
+            throw CodecError(.unsupportedModel, "the synthesis output of a \(w)×\(h) latent is undefined")
+        }
+        // The image pixels of a latent position: the synthesis's scale, at least one.
+        let (scaleY, scaleX) = (max(1, full.height / h), max(1, full.width / w))
+        let radius = effort >= 3 ? 1 : 0
+        let windowed = WindowedSynthesis(model, path: synthesis.path)
+        func pixels(_ r: Int, _ col: Int) -> Window {
+            let (y0, x0) = (max(0, (r - radius) * scaleY), max(0, (col - radius) * scaleX))
+            let (y1, x1) = (min(image.height, (r + 1 + radius) * scaleY), min(image.width, (col + 1 + radius) * scaleX))
+            return Window(y: y0, x: x0, height: max(0, y1 - y0), width: max(0, x1 - x0))
+        }
+        // How far a window's reads reach from its position, in latent positions: tiles are wider,
+        // so tiles of one phase never read what another writes.
+        var reach = 2  // the rate model reads neighbours of neighbours
+        for (r, col) in [(h / 2, w / 2), (0, 0), (h - 1, w - 1)] {
+            let area = pixels(r, col)
+            guard area.height > 0, area.width > 0, let windows = windowed.windows(for: area, height: h, width: w) else { continue }
+            let l = windows.latent
+            reach = max(reach, r - l.y, l.y + l.height - 1 - r, col - l.x, l.x + l.width - 1 - col)
+        }
+        let tile = reach + 1
+        let (tilesY, tilesX) = ((h + tile - 1) / tile, (w + tile - 1) / tile)
+
+        let rate = RateModel(tables, latent: latent)
+        let maximum = Int32((1 << model.bitDepth) - 1)
+        let before = synthesis.run(latent, step: step, threads: threads)
+        let distortionBefore = Self.distortion(synthesis.samples(before, height: image.height, width: image.width), image)
+        let bitsBefore = rate.bits(latent)
+        var moves: [Int] = []
+        let candidates: [Int32] = effort >= 2 ? [-1, 1] : []
+        latent.values.withUnsafeMutableBufferPointer { buffer in
+            let shared = SharedLatent(values: buffer, channels: c, height: h, width: w)
+            // The squared error over `area`, with the synthesis reading `shared` except at one value.
+            func error(_ area: Window, _ windows: (latent: Window, layers: [(input: Window, output: Window)]),
+                       changing: (k: Int, r: Int, c: Int, v: Int32)?) -> Int {
+                let out = windowed.run(windows, step: step, channels: c) { k, r, col in
+                    if let changing, changing.k == k, changing.r == r, changing.c == col { return changing.v }
+                    return shared[k, r, col]
+                }
+                var sum = 0
+                for y in 0..<area.height {
+                    for x in 0..<area.width {
+                        for ch in 0..<image.channels {
+                            let sample = SynthesisNetwork.sample(out.values[(y * area.width + x) * out.channels + ch],
+                                                                 fractionBits: model.outputFractionBits, maximum: maximum)
+                            let e = Int(sample) - Int(image.samples[((area.y + y) * image.width + area.x + x) * image.channels + ch])
+                            sum += e * e
+                        }
+                    }
+                }
+                return sum
+            }
+            for pass in 0..<passes {
+                var moved = [Int](repeating: 0, count: tilesY * tilesX)
+                for phase in 0..<4 {
+                    let tiles = (0..<(tilesY * tilesX)).filter { t in (t / tilesX) % 2 == phase / 2 && (t % tilesX) % 2 == phase % 2 }
+                    moved.withUnsafeMutableBufferPointer { counts in
+                        nonisolated(unsafe) let counts = counts
+                        parallel(tiles.count, threads: threads) { j in
+                            let t = tiles[j]
+                            let (ty, tx) = (t / tilesX, t % tilesX)
+                            for r in (ty * tile)..<min(h, (ty + 1) * tile) {
+                                for col in (tx * tile)..<min(w, (tx + 1) * tile) {
+                                    let area = pixels(r, col)
+                                    guard area.height > 0, area.width > 0, let windows = windowed.windows(for: area, height: h, width: w) else {
+                                        continue
+                                    }
+                                    // The window's error as the latent stands; a move at this
+                                    // position makes the candidate's error the current one.
+                                    var current: Int?
+                                    for k in rate.order {
+                                        let v = shared[k, r, col]
+                                        let mode = rate.mostProbable[k]
+                                        if v == mode { continue }
+                                        let tries = candidates.isEmpty ? [v < mode ? 1 : -1] : candidates
+                                        var best: (delta: Int32, cost: Double, error: Int) = (0, 0, 0)
+                                        for delta in tries {
+                                            let (candidate, overflow) = v.addingReportingOverflow(delta)
+                                            if overflow { continue }
+                                            let bits = rate.delta(shared, channel: k, row: r, column: col, from: v, to: candidate)
+                                            let base = current ?? error(area, windows, changing: nil)
+                                            current = base
+                                            let candidateError = error(area, windows, changing: (k, r, col, candidate))
+                                            let cost = Double(candidateError - base) + lambda * bits
+                                            if cost < best.cost { best = (delta, cost, candidateError) }
+                                        }
+                                        if best.delta != 0 {
+                                            shared[k, r, col] = v &+ best.delta
+                                            current = best.error
+                                            counts[t] += 1
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                let total = moved.reduce(0, +)
+                moves.append(total)
+                progress("RDOQ pass \(pass + 1)/\(passes): \(total) of \(c * h * w) values moved")
+                if total == 0 { break }
+            }
+        }
+        let after = synthesis.run(latent, step: step, threads: threads)
+        let distortionAfter = Self.distortion(synthesis.samples(after, height: image.height, width: image.width), image)
+        return Report(moves: moves, distortion: (distortionBefore, distortionAfter), bits: (bitsBefore, rate.bits(latent)))
+    }
+
+    static func distortion(_ samples: [UInt16], _ image: Image) -> Int {
+        zip(samples, image.samples).reduce(0) { sum, pair in
+            let e = Int(pair.0) - Int(pair.1)
+            return sum + e * e
+        }
     }
 }
 
@@ -221,7 +352,7 @@ struct RateModel {
         }
     }
 
-    func context(_ latent: LatentTensor, channel k: Int, row r: Int, column c: Int) -> Int {
+    func context(_ latent: some LatentValues, channel k: Int, row r: Int, column c: Int) -> Int {
         var n = 0
         if c > 0, reach[k].reaches(latent[k, r, c - 1]) { n += 1 }
         if r > 0, reach[k].reaches(latent[k, r - 1, c]) { n += 1 }
@@ -255,7 +386,7 @@ struct RateModel {
 
     /// The change in bits when v(k, r, c) goes from `from` to `to`: its own cost, and the costs of
     /// the values whose context it takes part in, where it flips between reaching and not.
-    func delta(_ latent: LatentTensor, channel k: Int, row r: Int, column c: Int, from: Int32, to: Int32) -> Double {
+    func delta(_ latent: some LatentValues, channel k: Int, row r: Int, column c: Int, from: Int32, to: Int32) -> Double {
         let own = context(latent, channel: k, row: r, column: c)
         var bits = cost(to, channel: k, context: own) - cost(from, channel: k, context: own)
         let flip = reach[k].reaches(from) != reach[k].reaches(to)
@@ -270,5 +401,26 @@ struct RateModel {
         if r + 1 < latent.height { neighbour(k, r + 1, c) }
         if let n = next[k] { neighbour(n, r, c) }
         return bits
+    }
+}
+
+/// Read access to a latent's values for the rate model: a tensor, or a buffer that RDOQ's
+/// tiles share.
+protocol LatentValues {
+    var height: Int { get }
+    var width: Int { get }
+    subscript(channel: Int, row: Int, column: Int) -> Int32 { get }
+}
+
+extension LatentTensor: LatentValues {}
+
+/// A latent's values in a buffer that RDOQ's threads share, each writing only its own tiles.
+struct SharedLatent: LatentValues, @unchecked Sendable {
+    let values: UnsafeMutableBufferPointer<Int32>
+    let channels: Int, height: Int, width: Int
+
+    subscript(channel: Int, row: Int, column: Int) -> Int32 {
+        get { values[(channel * height + row) * width + column] }
+        nonmutating set { values[(channel * height + row) * width + column] = newValue }
     }
 }

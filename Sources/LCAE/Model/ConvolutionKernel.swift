@@ -24,104 +24,113 @@ public enum KernelPath: Int, Sendable, CaseIterable, Comparable, CustomStringCon
     }
 }
 
-/// How one (transposed) convolution walks an input of a given size: the input is copied into a
-/// zero-padded buffer large enough that every tap reads inside it, and each output row is one or
-/// more runs of positions that share their taps (spec §15.4.2's index rules, precomputed). A
+/// A rectangle of a tensor's positions: its top-left corner in the whole tensor, and its size.
+struct Window: Equatable, Sendable {
+    var y: Int, x: Int, height: Int, width: Int
+
+    static func whole(height: Int, width: Int) -> Window { Window(y: 0, x: 0, height: height, width: width) }
+}
+
+/// How one (transposed) convolution computes a window of its output from a window of its
+/// input, the input being zero outside its window (spec §15.4.2's index rules, precomputed).
+/// The input window is copied into a zero-padded buffer large enough that every tap reads
+/// inside it, and each output row is one or more runs of positions that share their taps: a
 /// convolution's row is one run; a transposed convolution's row has one run per column phase
-/// (output column mod stride), since only those positions share which kernel columns reach them.
+/// (output column mod stride), since only those positions share which kernel columns reach
+/// them. With whole windows this is the layer itself; RDOQ uses smaller ones.
 struct ConvolutionPlan {
     let layer: Layer.Convolution
-    let inputHeight: Int, inputWidth: Int
-    let outputHeight: Int, outputWidth: Int
+    let input: Window
+    let output: Window
     /// Channels per position in the padded input (int16 kernels read input channels in pairs).
     let channelStride: Int
     let padTop: Int, padLeft: Int
     let paddedHeight: Int, paddedWidth: Int
 
     struct Run {
-        /// Kernel positions `ky · kernel_w + kx`, and where each reads relative to `inputStart`,
-        /// in elements of the padded input.
+        /// Kernel positions `ky · kernel_w + kx`, and where each reads in the padded input.
         var taps: [Int32]
         var offsets: [Int]
-        var inputStart: Int
         var inputStep: Int
         var count: Int
-        /// Output position (row-major) of the run's first value, and the step between its positions.
+        /// Position in the output window (row-major) of the run's first value, and the step
+        /// between its positions.
         var outputStart: Int
         var outputStep: Int
     }
 
-    /// Nil when the output is empty (spec §15.4.3).
-    init?(_ c: Layer.Convolution, height: Int, width: Int, channelStride: Int) {
-        guard let (outH, outW) = c.outputSize(height: height, width: width) else { return nil }
-        layer = c
-        (inputHeight, inputWidth, outputHeight, outputWidth) = (height, width, outH, outW)
-        self.channelStride = channelStride
-        if c.transposed {
-            // Input rows (columns) that any output row (column) reads, padding included.
-            func span(_ outSize: Int, _ k: Int, _ s: Int, _ p: Int, _ size: Int) -> (before: Int, after: Int) {
-                var (low, high) = (0, size - 1)
-                for o in 0..<min(outSize, s) {
-                    for kk in 0..<k where (o + p - kk) % s == 0 {
-                        let first = (o + p - kk) / s
-                        let last = first + (outSize - 1 - o) / s
-                        (low, high) = (min(low, first), max(high, last))
-                    }
-                }
-                return (-low, high - (size - 1))
-            }
-            let rows = span(outH, c.kernelHeight, c.strideY, c.padY, height)
-            let columns = span(outW, c.kernelWidth, c.strideX, c.padX, width)
-            (padTop, padLeft) = (rows.before, columns.before)
-            (paddedHeight, paddedWidth) = (height + rows.before + rows.after, width + columns.before + columns.after)
-        } else {
-            (padTop, padLeft) = (c.padY, c.padX)
-            (paddedHeight, paddedWidth) = (height + 2 * c.padY, width + 2 * c.padX)
-        }
+    /// The input row (or column) that kernel position `k` connects to output `o`, if any
+    /// (spec §15.4.2): `o·s + k − p` for a convolution; `(o + p − k) / s` when it divides
+    /// exactly, for a transposed convolution. It may lie outside the input.
+    static func source(_ o: Int, _ k: Int, stride: Int, pad: Int, transposed: Bool) -> Int? {
+        guard transposed else { return o * stride + k - pad }
+        let t = o + pad - k
+        return t % stride == 0 ? t / stride : nil
     }
 
-    /// The runs of output row `y`.
-    func runs(row y: Int) -> [Run] {
+    /// The whole layer on an input of `height` × `width`; nil when the output is empty (§15.4.3).
+    init?(_ c: Layer.Convolution, height: Int, width: Int, channelStride: Int) {
+        guard let (outH, outW) = c.outputSize(height: height, width: width) else { return nil }
+        self.init(c, input: .whole(height: height, width: width), output: .whole(height: outH, width: outW), channelStride: channelStride)
+    }
+
+    init(_ c: Layer.Convolution, input: Window, output: Window, channelStride: Int) {
+        layer = c
+        (self.input, self.output, self.channelStride) = (input, output, channelStride)
+        // The input rows (columns) any output row (column) of the window reads, relative to the
+        // input window: the padding is what lies outside it.
+        func span(_ first: Int, _ count: Int, _ k: Int, _ s: Int, _ p: Int, _ origin: Int, _ size: Int) -> (before: Int, after: Int) {
+            var (low, high) = (0, size - 1)
+            for o in first..<(first + count) {
+                for kk in 0..<k {
+                    guard let i = Self.source(o, kk, stride: s, pad: p, transposed: c.transposed) else { continue }
+                    (low, high) = (min(low, i - origin), max(high, i - origin))
+                }
+            }
+            return (-low, high - (size - 1))
+        }
+        let rows = span(output.y, output.height, c.kernelHeight, c.strideY, c.padY, input.y, input.height)
+        let columns = span(output.x, output.width, c.kernelWidth, c.strideX, c.padX, input.x, input.width)
+        (padTop, padLeft) = (rows.before, columns.before)
+        (paddedHeight, paddedWidth) = (input.height + rows.before + rows.after, input.width + columns.before + columns.after)
+    }
+
+    /// The runs of row `r` of the output window.
+    func runs(row r: Int) -> [Run] {
         let c = layer
         let (pw, cs) = (paddedWidth, channelStride)
-        if !c.transposed {
+        let y = output.y + r
+        // A convolution's positions all share their taps; a transposed convolution's share
+        // them when their columns have the same phase.
+        let phases = c.transposed ? min(c.strideX, output.width) : 1
+        var runs: [Run] = []
+        for phase in 0..<phases {
+            let first = output.x + phase
             var taps: [Int32] = [], offsets: [Int] = []
             for ky in 0..<c.kernelHeight {
+                guard let iy = Self.source(y, ky, stride: c.strideY, pad: c.padY, transposed: c.transposed) else { continue }
                 for kx in 0..<c.kernelWidth {
+                    guard let ix = Self.source(first, kx, stride: c.strideX, pad: c.padX, transposed: c.transposed) else { continue }
                     taps.append(Int32(ky * c.kernelWidth + kx))
-                    offsets.append(((y * c.strideY + ky) * pw + kx) * cs)
+                    offsets.append(((iy - input.y + padTop) * pw + ix - input.x + padLeft) * cs)
                 }
             }
-            return [Run(taps: taps, offsets: offsets, inputStart: 0, inputStep: c.strideX * cs, count: outputWidth,
-                        outputStart: y * outputWidth, outputStep: 1)]
-        }
-        var runs: [Run] = []
-        for phase in 0..<min(c.strideX, outputWidth) {
-            var taps: [Int32] = [], offsets: [Int] = []
-            for ky in 0..<c.kernelHeight where (y + c.padY - ky) % c.strideY == 0 {
-                let iy = (y + c.padY - ky) / c.strideY + padTop
-                for kx in 0..<c.kernelWidth where (phase + c.padX - kx) % c.strideX == 0 {
-                    let ix = (phase + c.padX - kx) / c.strideX + padLeft
-                    taps.append(Int32(ky * c.kernelWidth + kx))
-                    offsets.append((iy * pw + ix) * cs)
-                }
-            }
-            runs.append(Run(taps: taps, offsets: offsets, inputStart: 0, inputStep: cs,
-                            count: (outputWidth - 1 - phase) / c.strideX + 1,
-                            outputStart: y * outputWidth + phase, outputStep: c.strideX))
+            runs.append(Run(taps: taps, offsets: offsets, inputStep: (c.transposed ? 1 : c.strideX) * cs,
+                            count: (output.width - 1 - phase) / phases + 1,
+                            outputStart: r * output.width + phase, outputStep: phases))
         }
         return runs
     }
 
-    /// The input (height × width × `channels`) in the padded layout, zeros around it and in the
-    /// channels past `channels`.
+    /// The input window's values (height × width × `channels`) in the padded layout, zeros
+    /// around them and in the channels past `channels`.
     func padded<T: Numeric>(_ values: [T], channels: Int) -> [T] {
         var out = [T](repeating: 0, count: paddedHeight * paddedWidth * channelStride)
         values.withUnsafeBufferPointer { source in
             out.withUnsafeMutableBufferPointer { target in
-                for y in 0..<inputHeight {
-                    for x in 0..<inputWidth {
-                        let s = (y * inputWidth + x) * channels
+                for y in 0..<input.height {
+                    for x in 0..<input.width {
+                        let s = (y * input.width + x) * channels
                         let t = ((y + padTop) * paddedWidth + x + padLeft) * channelStride
                         for k in 0..<channels { target[t + k] = source[s + k] }
                     }
@@ -133,8 +142,8 @@ struct ConvolutionPlan {
 
     /// Calls `body` for every run of every output row, rows split over `threads` threads.
     func forEachRun(threads: Int, _ body: (Run) -> Void) {
-        parallel(outputHeight, threads: threads) { y in
-            for run in runs(row: y) { body(run) }
+        parallel(output.height, threads: threads) { r in
+            for run in runs(row: r) { body(run) }
         }
     }
 }
@@ -171,13 +180,23 @@ struct PackedInt16Convolution: Sendable {
 
     /// The layer on `x` (spec §15.4.2), followed by a ReLU when `relu`.
     func run(_ x: Activation, threads: Int, path: KernelPath) -> Activation {
-        let c = layer
-        guard let plan = ConvolutionPlan(c, height: x.height, width: x.width, channelStride: 2 * inputPairs) else {
-            return Activation(channels: c.outChannels, height: 0, width: 0, values: [])
+        guard let plan = ConvolutionPlan(layer, height: x.height, width: x.width, channelStride: 2 * inputPairs) else {
+            return Activation(channels: layer.outChannels, height: 0, width: 0, values: [])
         }
+        return run(x, plan: plan, threads: threads, path: path)
+    }
+
+    /// The `output` window of the layer when `x` is the `input` window of its input, the rest
+    /// of which counts as zero.
+    func run(_ x: Activation, input: Window, output: Window, path: KernelPath) -> Activation {
+        run(x, plan: ConvolutionPlan(layer, input: input, output: output, channelStride: 2 * inputPairs), threads: 1, path: path)
+    }
+
+    private func run(_ x: Activation, plan: ConvolutionPlan, threads: Int, path: KernelPath) -> Activation {
+        let c = layer
         let input = plan.padded(x.values, channels: c.inChannels)
         let cout = c.outChannels
-        var out = [Int16](repeating: 0, count: plan.outputHeight * plan.outputWidth * cout)
+        var out = [Int16](repeating: 0, count: plan.output.height * plan.output.width * cout)
         out.withUnsafeMutableBufferPointer { o in
             nonisolated(unsafe) let o = o
             weights.withUnsafeBufferPointer { w in
@@ -191,7 +210,7 @@ struct PackedInt16Convolution: Sendable {
                                 run.offsets.withUnsafeBufferPointer { offsets in
                                     withUnsafePointer(to: kernel) { kernel in
                                         lcae_int16_convolve(kernel, Int32(taps.count), taps.baseAddress, offsets.baseAddress,
-                                                          input.baseAddress.map { $0 + run.inputStart }, run.inputStep, Int32(run.count),
+                                                          input.baseAddress, run.inputStep, Int32(run.count),
                                                           o.baseAddress.map { $0 + run.outputStart * cout }, run.outputStep * cout,
                                                           Int32(path.rawValue))
                                     }
@@ -202,7 +221,7 @@ struct PackedInt16Convolution: Sendable {
                 }
             }
         }
-        return Activation(channels: cout, height: plan.outputHeight, width: plan.outputWidth, values: out)
+        return Activation(channels: cout, height: plan.output.height, width: plan.output.width, values: out)
     }
 }
 
@@ -243,7 +262,7 @@ struct PackedFloatConvolution: Sendable {
         }
         let input = plan.padded(x.values, channels: c.inChannels)
         let cout = c.outChannels
-        var out = [Float](repeating: 0, count: plan.outputHeight * plan.outputWidth * cout)
+        var out = [Float](repeating: 0, count: plan.output.height * plan.output.width * cout)
         out.withUnsafeMutableBufferPointer { o in
             nonisolated(unsafe) let o = o
             weights.withUnsafeBufferPointer { w in
@@ -256,7 +275,7 @@ struct PackedFloatConvolution: Sendable {
                                 run.offsets.withUnsafeBufferPointer { offsets in
                                     withUnsafePointer(to: kernel) { kernel in
                                         lcae_float_convolve(kernel, Int32(taps.count), taps.baseAddress, offsets.baseAddress,
-                                                          input.baseAddress.map { $0 + run.inputStart }, run.inputStep, Int32(run.count),
+                                                          input.baseAddress, run.inputStep, Int32(run.count),
                                                           o.baseAddress.map { $0 + run.outputStart * cout }, run.outputStep * cout,
                                                           Int32(path.rawValue))
                                     }
@@ -267,6 +286,6 @@ struct PackedFloatConvolution: Sendable {
                 }
             }
         }
-        return AnalysisNetwork.Tensor(channels: cout, height: plan.outputHeight, width: plan.outputWidth, values: out)
+        return AnalysisNetwork.Tensor(channels: cout, height: plan.output.height, width: plan.output.width, values: out)
     }
 }
