@@ -73,15 +73,15 @@ static inline int32_t pair_at(const int16_t *p) {
 
 // The pointers of a group's inputs and outputs; past the last position the group repeats it
 // (its results are not stored).
-#define GROUP_POINTERS(T, TO)                                                        \
-    const T *x[GROUP];                                                             \
-    TO *out[GROUP];                                                                \
-    for (int g = 0; g < GROUP; g++) {                                              \
+#define GROUP_POINTERS(T, TO, G)                                                     \
+    const T *x[G];                                                                 \
+    TO *out[G];                                                                    \
+    for (int g = 0; g < G; g++) {                                                  \
         int32_t t = t0 + g < count ? t0 + g : count - 1;                           \
         x[g] = input + t * input_step;                                             \
         out[g] = output + t * output_step;                                         \
     }                                                                              \
-    int32_t live = count - t0 < GROUP ? count - t0 : GROUP;
+    int32_t live = count - t0 < G ? count - t0 : G;
 
 // Stores `lanes` int16 results of output channel o0 + v·lanes for each live position.
 #define STORE16(vec_store, lanes, V)                                                         \
@@ -137,7 +137,7 @@ static void int16_sse2(const lcae_int16_layer *L, int32_t tap_count, const int32
                        const int16_t *input, ptrdiff_t input_step, int32_t count, int16_t *output,
                        ptrdiff_t output_step) {
     for (int32_t t0 = 0; t0 < count; t0 += GROUP) {
-        GROUP_POINTERS(int16_t, int16_t)
+        GROUP_POINTERS(int16_t, int16_t, GROUP)
         for (int32_t o0 = 0; o0 < L->cout; o0 += 8) {
             if (L->cout - o0 > 4) int16_sse2_block_2(L, tap_count, taps, offs, x, out, live, o0);
             else int16_sse2_block_1(L, tap_count, taps, offs, x, out, live, o0);
@@ -192,7 +192,7 @@ static void int16_avx2(const lcae_int16_layer *L, int32_t tap_count, const int32
                        const int16_t *input, ptrdiff_t input_step, int32_t count, int16_t *output,
                        ptrdiff_t output_step) {
     for (int32_t t0 = 0; t0 < count; t0 += GROUP) {
-        GROUP_POINTERS(int16_t, int16_t)
+        GROUP_POINTERS(int16_t, int16_t, GROUP)
         for (int32_t o0 = 0; o0 < L->cout; o0 += 16) {
             if (L->cout - o0 > 8) int16_avx2_block_2(L, tap_count, taps, offs, x, out, live, o0);
             else int16_avx2_block_1(L, tap_count, taps, offs, x, out, live, o0);
@@ -203,14 +203,14 @@ static void int16_avx2(const lcae_int16_layer *L, int32_t tap_count, const int32
 // ---- AVX-512 VNNI: 16 lanes, vpdpwssd --------------------------------------------------------
 
 #define AVX512_TARGET __attribute__((always_inline, target("avx512f,avx512bw,avx512vnni,avx2,fma")))
-#define AVX512_BLOCK(V)                                                                                      \
-    static inline AVX512_TARGET void int16_avx512_block_##V(                                              \
+#define AVX512_BLOCK(V, G)                                                                                      \
+    static inline AVX512_TARGET void int16_avx512_block_##V##_##G(                                              \
         const lcae_int16_layer *L, int32_t tap_count, const int32_t *taps, const ptrdiff_t *offs,          \
         const int16_t *const *x, int16_t *const *out, int32_t live, int32_t o0) {                          \
-        __m512i acc[GROUP][V];                                                                             \
+        __m512i acc[G][V];                                                                                     \
         for (int v = 0; v < V; v++) {                                                                      \
             __m512i b = _mm512_loadu_si512((const void *)(L->bias + o0 + 16 * v));                         \
-            for (int g = 0; g < GROUP; g++) acc[g][v] = b;                                                 \
+            for (int g = 0; g < G; g++)     acc[g][v] = b;                                                 \
         }                                                                                                  \
         for (int32_t j = 0; j < tap_count; j++) {                                                          \
             const int16_t *w = L->weights + ((size_t)taps[j] * L->cin_pairs * L->cout_padded + o0) * 2;   \
@@ -219,7 +219,7 @@ static void int16_avx2(const lcae_int16_layer *L, int32_t tap_count, const int32
                 __m512i wv[V];                                                                             \
                 for (int v = 0; v < V; v++)                                                                \
                     wv[v] = _mm512_loadu_si512((const void *)(w + ((size_t)p * L->cout_padded + 16 * v) * 2)); \
-                for (int g = 0; g < GROUP; g++) {                                                          \
+                for (int g = 0; g < G; g++)     {                                                          \
                     __m512i xb = _mm512_set1_epi32(pair_at(x[g] + off + 2 * p));                            \
                     for (int v = 0; v < V; v++) acc[g][v] = _mm512_dpwssd_epi32(acc[g][v], xb, wv[v]);     \
                 }                                                                                          \
@@ -238,25 +238,48 @@ static void int16_avx2(const lcae_int16_layer *L, int32_t tap_count, const int32
             _mm256_storeu_si256((__m256i *)tmp, h);                                                        \
         }, 16, V)                                                                                            \
     }
-AVX512_BLOCK(1)
-AVX512_BLOCK(2)
-AVX512_BLOCK(3)
-AVX512_BLOCK(4)
+// Accumulators: V vectors of 16 output channels for each of G positions, V × G ≤ 24 of the
+// 32 registers, leaving room for the V weight vectors and a broadcast input pair.
+AVX512_BLOCK(1, 8)
+AVX512_BLOCK(2, 8)
+AVX512_BLOCK(3, 8)
+AVX512_BLOCK(4, 6)
 
 __attribute__((target("avx512f,avx512bw,avx512vnni,avx2,fma")))
 static void int16_avx512(const lcae_int16_layer *L, int32_t tap_count, const int32_t *taps, const ptrdiff_t *offs,
                          const int16_t *input, ptrdiff_t input_step, int32_t count, int16_t *output,
                          ptrdiff_t output_step) {
-    for (int32_t t0 = 0; t0 < count; t0 += GROUP) {
-        GROUP_POINTERS(int16_t, int16_t)
-        for (int32_t o0 = 0; o0 < L->cout; o0 += 64) {
-            int32_t vectors = (L->cout - o0 + 15) / 16;
-            switch (vectors) {
-            case 1: int16_avx512_block_1(L, tap_count, taps, offs, x, out, live, o0); break;
-            case 2: int16_avx512_block_2(L, tap_count, taps, offs, x, out, live, o0); break;
-            case 3: int16_avx512_block_3(L, tap_count, taps, offs, x, out, live, o0); break;
-            default: int16_avx512_block_4(L, tap_count, taps, offs, x, out, live, o0); break;
+    // Output channels in blocks of equal width where possible (96 = 2 × 48 rather than 64 + 32).
+    int32_t vectors = (L->cout + 15) / 16;
+    int32_t width = vectors % 4 == 0 ? 4 : vectors % 3 == 0 ? 3 : 4;
+    for (int32_t o0 = 0; o0 < L->cout; o0 += 16 * width) {
+        int32_t v = (L->cout - o0 + 15) / 16;
+        if (v > width) v = width;
+        switch (v) {
+        case 1:
+            for (int32_t t0 = 0; t0 < count; t0 += 8) {
+                GROUP_POINTERS(int16_t, int16_t, 8)
+                int16_avx512_block_1_8(L, tap_count, taps, offs, x, out, live, o0);
             }
+            break;
+        case 2:
+            for (int32_t t0 = 0; t0 < count; t0 += 8) {
+                GROUP_POINTERS(int16_t, int16_t, 8)
+                int16_avx512_block_2_8(L, tap_count, taps, offs, x, out, live, o0);
+            }
+            break;
+        case 3:
+            for (int32_t t0 = 0; t0 < count; t0 += 8) {
+                GROUP_POINTERS(int16_t, int16_t, 8)
+                int16_avx512_block_3_8(L, tap_count, taps, offs, x, out, live, o0);
+            }
+            break;
+        default:
+            for (int32_t t0 = 0; t0 < count; t0 += 6) {
+                GROUP_POINTERS(int16_t, int16_t, 6)
+                int16_avx512_block_4_6(L, tap_count, taps, offs, x, out, live, o0);
+            }
+            break;
         }
     }
 }
@@ -318,7 +341,7 @@ FLOAT_BLOCK(float_avx512_block, AVX512_TARGET, __m512, 16, _mm512_loadu_ps, _mm5
 static void float_sse2(const lcae_float_layer *L, int32_t tap_count, const int32_t *taps, const ptrdiff_t *offs,
                        const float *input, ptrdiff_t input_step, int32_t count, float *output, ptrdiff_t output_step) {
     for (int32_t t0 = 0; t0 < count; t0 += GROUP) {
-        GROUP_POINTERS(float, float)
+        GROUP_POINTERS(float, float, GROUP)
         for (int32_t o0 = 0; o0 < L->cout; o0 += 8) {
             if (L->cout - o0 > 4) float_sse2_block_2(L, tap_count, taps, offs, x, out, live, o0);
             else float_sse2_block_1(L, tap_count, taps, offs, x, out, live, o0);
@@ -330,7 +353,7 @@ __attribute__((target("avx2,fma")))
 static void float_avx2(const lcae_float_layer *L, int32_t tap_count, const int32_t *taps, const ptrdiff_t *offs,
                        const float *input, ptrdiff_t input_step, int32_t count, float *output, ptrdiff_t output_step) {
     for (int32_t t0 = 0; t0 < count; t0 += GROUP) {
-        GROUP_POINTERS(float, float)
+        GROUP_POINTERS(float, float, GROUP)
         for (int32_t o0 = 0; o0 < L->cout; o0 += 16) {
             if (L->cout - o0 > 8) float_avx2_block_2(L, tap_count, taps, offs, x, out, live, o0);
             else float_avx2_block_1(L, tap_count, taps, offs, x, out, live, o0);
@@ -342,7 +365,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni,avx2,fma")))
 static void float_avx512(const lcae_float_layer *L, int32_t tap_count, const int32_t *taps, const ptrdiff_t *offs,
                          const float *input, ptrdiff_t input_step, int32_t count, float *output, ptrdiff_t output_step) {
     for (int32_t t0 = 0; t0 < count; t0 += GROUP) {
-        GROUP_POINTERS(float, float)
+        GROUP_POINTERS(float, float, GROUP)
         for (int32_t o0 = 0; o0 < L->cout; o0 += 64) {
             int32_t vectors = (L->cout - o0 + 15) / 16;
             switch (vectors) {
@@ -353,6 +376,51 @@ static void float_avx512(const lcae_float_layer *L, int32_t tap_count, const int
             }
         }
     }
+}
+
+// ---- peak multiply-add rate ------------------------------------------------------------------
+
+#define PEAK_CHAINS 12
+
+static int64_t peak_sse2(int64_t iterations, int32_t seed, int32_t *sink) {
+    __m128i acc[PEAK_CHAINS], w = _mm_set1_epi32(seed * 7 + 1);
+    for (int i = 0; i < PEAK_CHAINS; i++) acc[i] = _mm_set1_epi32(seed + i);
+    for (int64_t n = 0; n < iterations; n++) {
+        for (int i = 0; i < PEAK_CHAINS; i++) acc[i] = _mm_add_epi32(acc[i], _mm_madd_epi16(acc[i], w));
+        __asm__ volatile("" : "+x"(w));  // keeps the compiler from folding the products
+    }
+    __m128i sum = acc[0];
+    for (int i = 1; i < PEAK_CHAINS; i++) sum = _mm_add_epi32(sum, acc[i]);
+    *sink = _mm_cvtsi128_si32(sum);
+    return iterations * PEAK_CHAINS * 8;
+}
+
+__attribute__((target("avx2,fma")))
+static int64_t peak_avx2(int64_t iterations, int32_t seed, int32_t *sink) {
+    __m256i acc[PEAK_CHAINS], w = _mm256_set1_epi32(seed * 7 + 1);
+    for (int i = 0; i < PEAK_CHAINS; i++) acc[i] = _mm256_set1_epi32(seed + i);
+    for (int64_t n = 0; n < iterations; n++) {
+        for (int i = 0; i < PEAK_CHAINS; i++) acc[i] = _mm256_add_epi32(acc[i], _mm256_madd_epi16(acc[i], w));
+        __asm__ volatile("" : "+x"(w));
+    }
+    __m256i sum = acc[0];
+    for (int i = 1; i < PEAK_CHAINS; i++) sum = _mm256_add_epi32(sum, acc[i]);
+    *sink = _mm_cvtsi128_si32(_mm256_castsi256_si128(sum));
+    return iterations * PEAK_CHAINS * 16;
+}
+
+__attribute__((target("avx512f,avx512bw,avx512vnni,avx2,fma")))
+static int64_t peak_avx512(int64_t iterations, int32_t seed, int32_t *sink) {
+    __m512i acc[PEAK_CHAINS], w = _mm512_set1_epi32(seed * 7 + 1);
+    for (int i = 0; i < PEAK_CHAINS; i++) acc[i] = _mm512_set1_epi32(seed + i);
+    for (int64_t n = 0; n < iterations; n++) {
+        for (int i = 0; i < PEAK_CHAINS; i++) acc[i] = _mm512_dpwssd_epi32(acc[i], acc[i], w);
+        __asm__ volatile("" : "+v"(w));
+    }
+    __m512i sum = acc[0];
+    for (int i = 1; i < PEAK_CHAINS; i++) sum = _mm512_add_epi32(sum, acc[i]);
+    *sink = _mm_cvtsi128_si32(_mm512_castsi512_si128(sum));
+    return iterations * PEAK_CHAINS * 32;
 }
 
 int lcae_convolution_best_path(void) {
@@ -377,6 +445,23 @@ int lcae_convolution_best_path(void) {
 int lcae_convolution_best_path(void) { return LCAE_PATH_SCALAR; }
 
 #endif
+
+int64_t lcae_int16_peak(int path, int64_t iterations, int32_t seed, int32_t *sink) {
+    if (path > lcae_convolution_best_path()) return 0;
+    switch (path) {
+#ifdef LCAE_X86
+    case LCAE_PATH_AVX512: return peak_avx512(iterations, seed, sink);
+    case LCAE_PATH_AVX2: return peak_avx2(iterations, seed, sink);
+    case LCAE_PATH_SSE2: return peak_sse2(iterations, seed, sink);
+#endif
+    default: {
+        uint32_t acc = (uint32_t)seed;
+        for (int64_t n = 0; n < iterations; n++) acc = acc * 3u + (uint32_t)(seed * (int32_t)n);
+        *sink = (int32_t)acc;
+        return iterations;
+    }
+    }
+}
 
 void lcae_int16_convolve(const lcae_int16_layer *layer, int32_t tap_count, const int32_t *taps,
                          const ptrdiff_t *tap_offsets, const int16_t *input, ptrdiff_t input_step,

@@ -66,9 +66,16 @@ struct BenchCommand: ParsableCommand {
         print("\(path): \(image.width)×\(image.height), quality \(quality), \(threads) thread(s), median of \(repeats)")
         for r in records { print(String(format: "%-30@ %9.2f ms", r.stage as NSString, r.milliseconds)) }
         guard networks else { return }
+        var peaks: [KernelPath: Double] = [:]
+        for path in KernelPath.supported where path != .scalar {
+            peaks[path] = CodecBenchmark.int16Peak(path)
+            print(String(format: "int16 multiply-add peak, one core, %@: %.1f G/s", path.description, peaks[path] ?? 0))
+        }
         for r in try bench.runNetworks(image, encoder: encoder) {
-            print(String(format: "%-9@ %-12@ %9.2f ms %8.2f G multiply-adds/s (%.2f G)", r.network as NSString, r.path.description as NSString,
-                         r.milliseconds, r.gigaMultiplyAddsPerSecond, Double(r.multiplyAdds) / 1e9))
+            let share = r.network == "synthesis" ? String(format: ", %.0f %% of the int16 peak per thread", 100 * r.gigaMultiplyAddsPerSecond
+                                                              / Double(threads) / (peaks[r.path] ?? .infinity)) : ""
+            print(String(format: "%-9@ %-12@ %9.2f ms %8.2f G multiply-adds/s (%.2f G)%@", r.network as NSString, r.path.description as NSString,
+                         r.milliseconds, r.gigaMultiplyAddsPerSecond, Double(r.multiplyAdds) / 1e9, share))
         }
     }
 

@@ -7,7 +7,8 @@ import Testing
 struct ConvolutionKernelTests {
     /// Layer shapes that exercise the plan: padding, output padding, strides above and below
     /// the kernel, odd input channels (a zero channel pads the pairs), output channels that are
-    /// not whole vectors and more than one block of 64.
+    /// not whole vectors and more than one block of 64, and transposed convolutions with few
+    /// outputs, which run phase-merged.
     static let shapes: [(transposed: Bool, cin: Int, cout: Int, kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), outputPadding: (Int, Int))] = [
         (true, 7, 21, (5, 5), (2, 2), (2, 2), (1, 1)),
         (false, 5, 70, (5, 5), (2, 2), (2, 2), (0, 0)),
@@ -16,6 +17,8 @@ struct ConvolutionKernelTests {
         (true, 2, 5, (1, 1), (3, 2), (0, 0), (2, 1)),
         (false, 4, 33, (2, 4), (3, 1), (1, 3), (0, 0)),
         (true, 6, 130, (4, 4), (2, 2), (1, 1), (0, 0)),
+        (true, 7, 3, (5, 5), (2, 2), (2, 2), (1, 1)),
+        (true, 4, 1, (3, 4), (3, 2), (1, 1), (2, 1)),
     ]
 
     @Test("every path and thread count equals the spec's formula on random layers, with and without wrapping, with a folded ReLU",
@@ -27,6 +30,7 @@ struct ConvolutionKernelTests {
                                                    stride: shape.stride, padding: shape.padding, outputPadding: shape.outputPadding,
                                                    shift: big ? 13 : 7, big: big)
             guard case .convolution(let c) = layer else { continue }
+            #expect(PackedInt16Convolution(c, relu: false).merged == (shape.transposed && shape.cout * shape.stride.0 * shape.stride.1 <= 16))
             for (height, width) in [(1, 1), (3, 7), (5, 4)] {
                 let input = SynthesisTests.randomActivation(&rng, channels: shape.cin, height: height, width: width)
                 let expected = SynthesisTests.reference(input, layer)

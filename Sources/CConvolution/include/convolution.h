@@ -69,6 +69,12 @@ void lcae_float_convolve(const lcae_float_layer *layer, int32_t tap_count, const
                          const ptrdiff_t *tap_offsets, const float *input, ptrdiff_t input_step,
                          int32_t count, float *output, ptrdiff_t output_step, int path);
 
+/// The int16 multiply-add peak of a path, for benchmarks: runs `iterations` rounds of
+/// independent multiply-adds on registers alone (vpdpwssd, or pmaddwd + paddd) and returns
+/// how many int16 multiply-adds that was (0 if the CPU lacks the path). `seed` keeps the
+/// compiler from folding the loop; the result's low bits depend on it.
+int64_t lcae_int16_peak(int path, int64_t iterations, int32_t seed, int32_t *sink);
+
 #ifdef __cplusplus
 }
 #endif

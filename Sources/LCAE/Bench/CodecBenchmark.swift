@@ -1,3 +1,4 @@
+import CConvolution
 import Foundation
 
 /// Times the image codec in process, stage by stage (release mode; medians over repeats), so
@@ -65,6 +66,19 @@ public struct CodecBenchmark: Sendable {
         public var milliseconds: Double
         public var multiplyAdds: Int
         public var gigaMultiplyAddsPerSecond: Double { Double(multiplyAdds) / milliseconds / 1e6 }
+    }
+
+    /// A path's int16 multiply-add peak on one core, in billions per second: the median of
+    /// `repeats` runs of register-only multiply-adds (vpdpwssd, or pmaddwd + paddd).
+    public static func int16Peak(_ path: KernelPath, repeats: Int = 5) -> Double {
+        var rates: [Double] = []
+        var sink: Int32 = 0
+        for r in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let work = lcae_int16_peak(Int32(path.rawValue), 20_000_000, Int32(r + 1), &sink)
+            rates.append(Double(work) / Double(DispatchTime.now().uptimeNanoseconds - start))
+        }
+        return rates.sorted()[rates.count / 2]
     }
 
     /// Times the synthesis (on the image's latent at the encoder's step) and the analysis on

@@ -150,9 +150,20 @@ struct ConvolutionPlan {
 
 /// A convolution's int16 weights packed for the kernels: by kernel position, then input
 /// channel pair, then output channel, the pair's two weights side by side.
+///
+/// A transposed convolution with few output channels (the last layer of an image synthesis
+/// has three) would fill a vector's lanes poorly, so it runs as its phase-merged form: the
+/// stride-1 convolution over the same input whose outputs at position (by, bx) are the
+/// stride_y × stride_x output positions (by · stride_y + py, bx · stride_x + px), each with the
+/// taps that reach it and zero weights elsewhere. Every output is the same sum, so the bits
+/// are the same (spec §15.4.2).
 struct PackedInt16Convolution: Sendable {
+    /// The layer as the model gives it.
     let layer: Layer.Convolution
     let relu: Bool
+    /// What the kernels run: `layer`, or its phase-merged form.
+    let kernelLayer: Layer.Convolution
+    let merged: Bool
     let weights: [Int16]
     let bias: [Int32]
     let inputPairs: Int
@@ -161,39 +172,105 @@ struct PackedInt16Convolution: Sendable {
     init(_ c: Layer.Convolution, relu: Bool) {
         layer = c
         self.relu = relu
-        inputPairs = (c.inChannels + 1) / 2
-        paddedOutputs = (c.outChannels + 15) / 16 * 16
-        var weights = [Int16](repeating: 0, count: c.kernelSize * inputPairs * paddedOutputs * 2)
-        for ky in 0..<c.kernelHeight {
-            for kx in 0..<c.kernelWidth {
-                let tap = ky * c.kernelWidth + kx
-                for i in 0..<c.inChannels {
-                    for o in 0..<c.outChannels {
-                        weights[((tap * inputPairs + i / 2) * paddedOutputs + o) * 2 + i % 2] = c.weight(input: i, output: o, ky, kx)
+        let merge = Self.phaseMerged(c)
+        kernelLayer = merge ?? c
+        merged = merge != nil
+        let k = kernelLayer
+        inputPairs = (k.inChannels + 1) / 2
+        paddedOutputs = (k.outChannels + 15) / 16 * 16
+        var weights = [Int16](repeating: 0, count: k.kernelSize * inputPairs * paddedOutputs * 2)
+        for ky in 0..<k.kernelHeight {
+            for kx in 0..<k.kernelWidth {
+                let tap = ky * k.kernelWidth + kx
+                for i in 0..<k.inChannels {
+                    for o in 0..<k.outChannels {
+                        weights[((tap * inputPairs + i / 2) * paddedOutputs + o) * 2 + i % 2] = k.weight(input: i, output: o, ky, kx)
                     }
                 }
             }
         }
         self.weights = weights
-        bias = c.bias + [Int32](repeating: 0, count: paddedOutputs - c.outChannels)
+        bias = k.bias + [Int32](repeating: 0, count: paddedOutputs - k.outChannels)
+    }
+
+    /// The phase-merged form of a transposed convolution whose stride_y × stride_x × output
+    /// channels fit one 16-lane vector, or nil. Output (by · sy + py, bx · sx + px) is reached by
+    /// kernel row ky from input row by + dy where ky = py + pad_y − sy · dy (§15.4.2), so the
+    /// merged layer has a tap for each dy (and dx) that occurs, and output channel
+    /// (py · sx + px) · C + o.
+    static func phaseMerged(_ c: Layer.Convolution) -> Layer.Convolution? {
+        let (sy, sx, cout) = (c.strideY, c.strideX, c.outChannels)
+        guard c.transposed, sy * sx > 1, sy * sx * cout <= 16 else { return nil }
+        func offsets(_ s: Int, _ pad: Int, _ k: Int) -> ClosedRange<Int>? {
+            var all: [Int] = []
+            for p in 0..<s {
+                for kk in 0..<k where (p + pad - kk) % s == 0 { all.append((p + pad - kk) / s) }
+            }
+            guard let low = all.min(), let high = all.max(), low <= 0 else { return nil }
+            return low...high
+        }
+        guard let dys = offsets(sy, c.padY, c.kernelHeight), let dxs = offsets(sx, c.padX, c.kernelWidth) else { return nil }
+        let (kh, kw, cin, mergedOut) = (dys.count, dxs.count, c.inChannels, sy * sx * cout)
+        var weights = [Int16](repeating: 0, count: mergedOut * cin * kh * kw)
+        var bias = [Int32](repeating: 0, count: mergedOut)
+        for py in 0..<sy {
+            for px in 0..<sx {
+                for o in 0..<cout {
+                    let out = (py * sx + px) * cout + o
+                    bias[out] = c.bias[o]
+                    for (ty, dy) in dys.enumerated() {
+                        let ky = py + c.padY - sy * dy
+                        guard ky >= 0, ky < c.kernelHeight else { continue }
+                        for (tx, dx) in dxs.enumerated() {
+                            let kx = px + c.padX - sx * dx
+                            guard kx >= 0, kx < c.kernelWidth else { continue }
+                            for i in 0..<cin { weights[((out * cin + i) * kh + ty) * kw + tx] = c.weight(input: i, output: o, ky, kx) }
+                        }
+                    }
+                }
+            }
+        }
+        return Layer.Convolution(transposed: false, inChannels: cin, outChannels: mergedOut, kernel: (kh, kw), stride: (1, 1),
+                                 padding: (-dys.lowerBound, -dxs.lowerBound), shift: c.shift, weights: weights, bias: bias)
     }
 
     /// The layer on `x` (spec §15.4.2), followed by a ReLU when `relu`.
     func run(_ x: Activation, threads: Int, path: KernelPath) -> Activation {
-        guard let plan = ConvolutionPlan(layer, height: x.height, width: x.width, channelStride: 2 * inputPairs) else {
+        guard let (h, w) = layer.outputSize(height: x.height, width: x.width) else {
             return Activation(channels: layer.outChannels, height: 0, width: 0, values: [])
         }
-        return run(x, plan: plan, threads: threads, path: path)
+        return run(x, input: .whole(height: x.height, width: x.width), output: .whole(height: h, width: w), threads: threads, path: path)
     }
 
     /// The `output` window of the layer when `x` is the `input` window of its input, the rest
     /// of which counts as zero.
-    func run(_ x: Activation, input: Window, output: Window, path: KernelPath) -> Activation {
-        run(x, plan: ConvolutionPlan(layer, input: input, output: output, channelStride: 2 * inputPairs), threads: 1, path: path)
+    func run(_ x: Activation, input: Window, output: Window, threads: Int = 1, path: KernelPath) -> Activation {
+        guard merged else {
+            return run(x, plan: ConvolutionPlan(layer, input: input, output: output, channelStride: 2 * inputPairs), threads: threads, path: path)
+        }
+        // The blocks of phases that cover the window, then each output where it belongs.
+        let (sy, sx, cout) = (layer.strideY, layer.strideX, layer.outChannels)
+        let blocks = Window(y: output.y / sy, x: output.x / sx, height: (output.y + output.height + sy - 1) / sy - output.y / sy,
+                            width: (output.x + output.width + sx - 1) / sx - output.x / sx)
+        let phases = run(x, plan: ConvolutionPlan(kernelLayer, input: input, output: blocks, channelStride: 2 * inputPairs),
+                         threads: threads, path: path)
+        var out = [Int16](repeating: 0, count: output.height * output.width * cout)
+        for r in 0..<output.height {
+            let y = output.y + r
+            let (by, py) = (y / sy - blocks.y, y % sy)
+            for col in 0..<output.width {
+                let x = output.x + col
+                let (bx, px) = (x / sx - blocks.x, x % sx)
+                let source = (by * blocks.width + bx) * phases.channels + (py * sx + px) * cout
+                let target = (r * output.width + col) * cout
+                for o in 0..<cout { out[target + o] = phases.values[source + o] }
+            }
+        }
+        return Activation(channels: cout, height: output.height, width: output.width, values: out)
     }
 
     private func run(_ x: Activation, plan: ConvolutionPlan, threads: Int, path: KernelPath) -> Activation {
-        let c = layer
+        let c = plan.layer
         let input = plan.padded(x.values, channels: c.inChannels)
         let cout = c.outChannels
         var out = [Int16](repeating: 0, count: plan.output.height * plan.output.width * cout)
