@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "LCAE", targets: ["LCAE"]),
         .executable(name: "lcae", targets: ["lcae"]),
+        // The C interface (include/lcae.h) as a shared library, for Python and other languages.
+        .library(name: "LCAEInterface", type: .dynamic, targets: ["LCAEInterface"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,6 +32,7 @@ let package = Package(
             ],
             resources: [.copy("Resources")]
         ),
+        .target(name: "LCAEInterface", dependencies: ["LCAE"], exclude: ["include"]),
         .executableTarget(
             name: "lcae",
             dependencies: [

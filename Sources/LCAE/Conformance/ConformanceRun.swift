@@ -150,8 +150,8 @@ public struct ConformanceRun: Sendable {
         return result
     }
 
-    /// The spec clause a message cites, such as "§15.2".
-    static func clause(_ message: String) -> String? {
+    /// The spec clause an error message cites, such as "§15.2", or nil.
+    public static func clause(_ message: String) -> String? {
         guard let range = message.range(of: #"§[0-9]+(\.[0-9]+)*"#, options: .regularExpression) else { return nil }
         return String(message[range])
     }
