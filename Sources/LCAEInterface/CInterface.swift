@@ -68,6 +68,31 @@ private func strings(_ list: UnsafePointer<UnsafePointer<CChar>?>?, _ count: Int
     }
 }
 
+/// Models read from files, kept while the file's size and modification time stay the same: a
+/// caller that decodes many streams pays for reading, hashing and parsing a model once.
+private final class ModelCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [String: (size: Int, modified: Date, model: Model)] = [:]
+
+    func model(at path: String) throws -> Model {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
+        let modified = attributes?[.modificationDate] as? Date ?? .distantPast
+        if let entry = lock.withLock({ entries[path] }), entry.size == size, entry.modified == modified, size >= 0 {
+            return entry.model
+        }
+        let model = try Model.read(contentsOf: path)
+        lock.withLock { entries[path] = (size, modified, model) }
+        return model
+    }
+}
+
+private let models = ModelCache()
+
+private func readModels(_ list: UnsafePointer<UnsafePointer<CChar>?>?, _ count: Int32) throws -> [Model] {
+    try strings(list, count).map { try models.model(at: $0) }
+}
+
 private func threadCount(_ threads: Int32) -> Int {
     threads > 0 ? Int(threads) : ProcessInfo.processInfo.activeProcessorCount
 }
@@ -106,14 +131,27 @@ public func lcaeDecodeImage(_ data: UnsafePointer<UInt8>?, _ size: Int, _ modelP
                             _ error: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     guarded(error) {
         guard let samples, let width, let height, let channels, let bitDepth else { throw InterfaceError(message: "a null output pointer") }
-        let models = try strings(modelPaths, modelCount).map { try Model.read(contentsOf: $0) }
+        let given = try readModels(modelPaths, modelCount)
         let tables = try strings(tablePaths, tableCount).map { try TableFile.read(contentsOf: $0) }
         let container = try ContainerReader().read(try bytes(data, size))
-        let image = try ImageDecoder(models: models, tables: tables, threads: threadCount(threads)).decode(container).image
-        let out: [UInt8] = image.bitDepth == 8
-            ? image.samples.map { UInt8(truncatingIfNeeded: $0) }
-            : image.samples.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }
-        samples.pointee = try handOut(out)
+        let image = try ImageDecoder(models: given, tables: tables, threads: threadCount(threads)).decode(container).image
+        // Written straight into the buffer handed out: one pass over the samples.
+        let bytesPerSample = image.bitDepth == 8 ? 1 : 2
+        guard let raw = malloc(max(1, image.samples.count * bytesPerSample)) else {
+            throw InterfaceError(message: "out of memory for \(image.samples.count) samples")
+        }
+        let out = raw.bindMemory(to: UInt8.self, capacity: max(1, image.samples.count * bytesPerSample))
+        image.samples.withUnsafeBufferPointer { source in
+            if bytesPerSample == 1 {
+                for i in source.indices { out[i] = UInt8(truncatingIfNeeded: source[i]) }
+            } else {
+                for i in source.indices {
+                    out[2 * i] = UInt8(truncatingIfNeeded: source[i])
+                    out[2 * i + 1] = UInt8(truncatingIfNeeded: source[i] >> 8)
+                }
+            }
+        }
+        samples.pointee = out
         (width.pointee, height.pointee) = (Int32(image.width), Int32(image.height))
         (channels.pointee, bitDepth.pointee) = (Int32(image.channels), Int32(image.bitDepth))
     }
@@ -137,7 +175,7 @@ public func lcaeEncodeImage(_ samples: UnsafePointer<UInt8>?, _ width: Int32, _ 
         guard lambda > 0 || (1...100).contains(quality) else { throw CodecError(.badOption, "quality is 1 to 100, or give a positive lambda") }
         guard (1...3).contains(effort), passes >= 1 else { throw CodecError(.badOption, "RDOQ effort is 1 to 3 and passes at least 1") }
         let step = lambda > 0 ? Quality.step(lambda: lambda) : Quality.step(Int(quality))
-        let model = try Model.read(contentsOf: String(cString: modelPath))
+        let model = try models.model(at: String(cString: modelPath))
         let encoder = ImageEncoder(model: model, step: step,
                                    rdoq: rdoq != 0 ? RateDistortionOptimizer(lambda: lambda > 0 ? lambda : Quality.lambda(step: step),
                                                                              passes: Int(passes), effort: Int(effort)) : nil,
@@ -195,8 +233,8 @@ public func lcaeDecodeLatents(_ data: UnsafePointer<UInt8>?, _ size: Int, _ tabl
         let container = try ContainerReader().read(try bytes(data, size))
         var available = try strings(tablePaths, tableCount).map { try TableFile.read(contentsOf: $0) }
         // A CREF may name a table set of the bound model (spec §15.2).
-        let models = try strings(modelPaths, modelCount).map { try Model.read(contentsOf: $0) }
-        if let hash = container.header.modelHash, let bound = models.first(where: { $0.sha256 == hash }) {
+        let given = try readModels(modelPaths, modelCount)
+        if let hash = container.header.modelHash, let bound = given.first(where: { $0.sha256 == hash }) {
             for chunk in container.chunks where chunk.type == .tableReference && chunk.payload.count == 33 {
                 if let found = try bound.tables(named: Array(chunk.payload.dropFirst())) { available.append(found) }
             }
@@ -216,9 +254,9 @@ public func lcaeCheck(_ data: UnsafePointer<UInt8>?, _ size: Int, _ modelPaths: 
                       _ error: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     guarded(error) {
         guard let report else { throw InterfaceError(message: "no place for the report") }
-        let models = try strings(modelPaths, modelCount).map { try Model.read(contentsOf: $0) }
+        let given = try readModels(modelPaths, modelCount)
         let tables = try strings(tablePaths, tableCount).map { try TableFile.read(contentsOf: $0) }
-        let outcome = StreamCheck(tables: tables, models: models).run(try bytes(data, size))
+        let outcome = StreamCheck(tables: tables, models: given).run(try bytes(data, size))
         let failure = outcome.error
         report.pointee = handOut(JSONValue.object([
             ("valid", .bool(failure == nil)),

@@ -83,10 +83,9 @@ def decode(source, *, models=(), tables=(), threads=0):
                              ctypes.byref(error)):
         _raise(error)
     count = width.value * height.value * channels.value
-    dtype = np.uint8 if depth.value == 8 else np.dtype("<u2")
-    raw = _native.take_buffer(samples, count * dtype.itemsize if depth.value != 8 else count, ctypes.c_uint8)
-    array = np.frombuffer(raw, dtype=dtype).reshape(height.value, width.value, channels.value)
-    return array[:, :, 0].copy() if channels.value == 1 else array.copy()
+    array = _native.take_array(samples, count, np.uint8 if depth.value == 8 else np.dtype("<u2"))
+    array = array.reshape(height.value, width.value, channels.value)
+    return array[:, :, 0] if channels.value == 1 else array
 
 
 def encode(array, *, quality=75, lambda_=None, rdoq=False, effort=1, passes=3, model=None, threads=0):
@@ -111,7 +110,7 @@ def encode(array, *, quality=75, lambda_=None, rdoq=False, effort=1, passes=3, m
                              float(lambda_ or 0), 1 if rdoq else 0, int(effort), int(passes), os.fsencode(path), threads,
                              ctypes.byref(stream), ctypes.byref(size), ctypes.byref(error)):
         _raise(error)
-    return _native.take_buffer(stream, size.value, ctypes.c_uint8)
+    return _native.take_bytes(stream, size.value)
 
 
 def inspect(source, *, verbose=False):
@@ -148,7 +147,7 @@ def encode_latents(latent, *, tables=None, placement="auto", lanes=4, substreams
     if lib.lcae_encode_latents(y.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), *y.shape, table_path, _PLACEMENTS[placement],
                                lanes, substreams, threads, ctypes.byref(stream), ctypes.byref(size), ctypes.byref(error)):
         _raise(error)
-    return _native.take_buffer(stream, size.value, ctypes.c_uint8)
+    return _native.take_bytes(stream, size.value)
 
 
 def decode_latents(source, *, tables=(), models=(), threads=0):
@@ -164,8 +163,7 @@ def decode_latents(source, *, tables=(), models=(), threads=0):
     if lib.lcae_decode_latents(pointer, size, table_list, table_count, model_list, model_count, threads, ctypes.byref(values),
                                ctypes.byref(c), ctypes.byref(h), ctypes.byref(w), ctypes.byref(error)):
         _raise(error)
-    raw = _native.take_buffer(ctypes.cast(values, ctypes.POINTER(ctypes.c_uint8)), 4 * c.value * h.value * w.value, ctypes.c_uint8)
-    return np.frombuffer(raw, dtype="<i4").reshape(c.value, h.value, w.value).copy()
+    return _native.take_array(values, c.value * h.value * w.value, np.dtype("<i4")).reshape(c.value, h.value, w.value)
 
 
 def check(source, *, models=(), tables=()):

@@ -6,6 +6,8 @@ import json
 import os
 import sys
 
+import numpy as np
+
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _NAME = "libLCAEInterface.dylib" if sys.platform == "darwin" else "libLCAEInterface.so"
 
@@ -56,10 +58,20 @@ def take_json(pointer):
     return None if text is None else json.loads(text)
 
 
-def take_buffer(pointer, count, ctype):
-    """`count` values of `ctype` the library handed out, copied, the buffer freed."""
+def take_bytes(pointer, count):
+    """The `count` bytes the library handed out, copied, the buffer freed."""
     try:
-        return bytes(ctypes.cast(pointer, ctypes.POINTER(ctype * count)).contents) if count else b""
+        return ctypes.string_at(pointer, count) if count else b""
+    finally:
+        lib.lcae_free(ctypes.cast(pointer, ctypes.c_void_p))
+
+
+def take_array(pointer, count, dtype):
+    """`count` values of `dtype` the library handed out, copied once into a NumPy array, the
+    buffer freed."""
+    try:
+        raw = (ctypes.c_uint8 * (count * np.dtype(dtype).itemsize)).from_address(ctypes.cast(pointer, ctypes.c_void_p).value or 0)
+        return np.frombuffer(raw, dtype=dtype, count=count).copy() if count else np.zeros(0, dtype)
     finally:
         lib.lcae_free(ctypes.cast(pointer, ctypes.c_void_p))
 
