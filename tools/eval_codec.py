@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rate-distortion evaluation of the LCAE codec against its own base and against JPEG.
+"""Rate-distortion evaluation of the LCAE codec against its own base and against JPEG, WebP and AVIF.
 
 For every development image it sweeps the encoder quality of three LCAE configurations,
 run through the `lcae` CLI:
@@ -11,8 +11,9 @@ run through the `lcae` CLI:
 and measures every point itself: bpp = 8 * file bytes / (width * height), PSNR by decoding with
 `lcae decode OUT.lcae -o DEC.png` and comparing DEC.png with the original in numpy (all samples
 of all channels, peak 255). The encoder's JSON report is only cross-checked (warning when its
-PSNR differs by more than 0.01 dB or its byte count differs). JPEG (Pillow, default settings,
-4:2:0 for RGB; grey images stay grey) is swept as an external anchor.
+PSNR differs by more than 0.01 dB or its byte count differs). External anchors, all through
+Pillow (grey images stay grey): JPEG (default settings, 4:2:0 for RGB), JPEG 4:4:4 with
+optimized Huffman tables, WebP (method 6) and AVIF (speed 4, 4:4:4).
 
 It reports the (bpp, PSNR) points and the Bjontegaard delta rate (PSNR-based) per image and
 averaged over the images, for Contexts and Contexts+RDOQ against Base and for each LCAE
@@ -25,7 +26,8 @@ configuration against JPEG (negative: fewer bits at equal PSNR). Two BD-rate met
 
 Usage (from the repository root, after `swift build -c release`):
     python3 tools/eval_codec.py [IMAGE_OR_DIR ...] [--lcae .build/release/lcae]
-        [--qualities 10,20,...] [--quick] [--jobs 1] [--markdown FILE] [--json FILE]
+        [--qualities 10,20,...] [--quick] [--jobs 1] [--markdown FILE] [--json FILE] [--plot FILE.png]
+        [--model RGB.lcaem] [--grey-model GREY.lcaem] [--no-rdoq]
 Checks of the BD-rate code: python3 tools/test_bdrate.py
 """
 
@@ -60,13 +62,18 @@ CONFIGS = {
 DEFAULT_QUALITIES = [10, 20, 30, 40, 50, 60, 70, 80, 90]
 QUICK_QUALITIES = [20, 40, 60, 80]
 JPEG_QUALITIES = [5, 10, 15, 20, 30, 40, 50, 60, 70, 80, 90, 95]
+# Pillow's save options of each external anchor, swept over JPEG_QUALITIES.
+ANCHORS = {
+    "JPEG": ("JPEG", {}),
+    "JPEG 4:4:4 opt": ("JPEG", {"subsampling": 0, "optimize": True}),
+    "WebP": ("WEBP", {"method": 6}),
+    "AVIF": ("AVIF", {"speed": 4, "subsampling": "4:4:4"}),
+}
 # (test, anchor) pairs; the paper's figure where it reports one (seed 002, Table 2, Kodak).
 COMPARISONS = [
     ("Contexts", "Base", "−11.07 %"),
     ("Contexts+RDOQ", "Base", "−18.56 %"),
-    ("Base", "JPEG", None),
-    ("Contexts", "JPEG", None),
-    ("Contexts+RDOQ", "JPEG", None),
+    *((config, anchor, None) for anchor in ANCHORS for config in ("Base", "Contexts", "Contexts+RDOQ")),
 ]
 PSNR_TOLERANCE_DB = 0.01
 SMALL_OVERLAP_DB = 1.0
@@ -95,13 +102,15 @@ def bits_per_pixel(nbytes, width, height):
     return 8 * nbytes / (width * height)
 
 
-def jpeg_point(original, quality):
+def anchor_point(original, anchor, quality):
+    """One point of an external anchor: Pillow encodes, decodes, and we measure."""
+    image_format, options = ANCHORS[anchor]
     buf = io.BytesIO()
-    Image.fromarray(original).save(buf, "JPEG", quality=quality)
+    Image.fromarray(original).save(buf, image_format, quality=quality, **options)
     nbytes = len(buf.getvalue())
     buf.seek(0)
     with Image.open(buf) as dec:
-        decoded = np.asarray(dec, dtype=np.uint8)
+        decoded = np.asarray(dec.convert("L" if original.ndim == 2 else "RGB"), dtype=np.uint8)
     height, width = original.shape[:2]
     return {"quality": quality, "bytes": nbytes, "bpp": bits_per_pixel(nbytes, width, height),
             "psnr": psnr(original, decoded)}
@@ -228,7 +237,10 @@ def fmt_pct(value):
 def bd_table(results, names):
     """BD-rates per comparison and image, with the overlap intervals and warnings."""
     table, warnings = [], []
+    present = set(results[names[0]]) if names else set()
     for test, anchor, paper in COMPARISONS:
+        if test not in present or anchor not in present:
+            continue
         row = {"test": test, "anchor": anchor, "paper": paper, "images": {}}
         for name in names:
             a = [(p["bpp"], p["psnr"]) for p in results[name][anchor]]
@@ -259,21 +271,19 @@ def bd_table(results, names):
     return table, warnings
 
 
-def markdown(command, images, lcae_qualities, results, table, warnings, jobs, leave_one_out):
+def markdown(command, images, lcae_qualities, results, table, warnings, jobs, leave_one_out, models=None, plot=None):
     names = list(images)
-    models = ("Models: each image is coded with a model trained by `lcae train-model` on the other images only "
-              "(leave one out)." if leave_one_out else
-              "Models: the default models, which were trained on these same images (in-sample; "
-              "see `--leave-one-out` for the out-of-sample figures).")
+    models = models or ("Models: each image is coded with a model trained by `lcae train-model` on the other images only "
+                        "(leave one out)." if leave_one_out else "Models: the default models.")
     out = ["# LCAE codec evaluation", "",
            f"Command: `{command}`", "",
            f"Machine: (2 vCPUs, release build); encodes run with --jobs {jobs}.", "",
            models, "",
            "Images: " + ", ".join(f"{n} ({i['width']}×{i['height']}, {'grey' if i['channels'] == 1 else 'RGB'})"
                                   for n, i in images.items()), "",
-           f"LCAE qualities: {', '.join(map(str, lcae_qualities))}. "
-           f"JPEG (Pillow {Image.__version__}, default settings, 4:2:0 for RGB) qualities: "
-           f"{', '.join(map(str, JPEG_QUALITIES))}.", "",
+           f"LCAE qualities: {', '.join(map(str, lcae_qualities))}. Anchors (Pillow {Image.__version__}): JPEG "
+           "(default settings, 4:2:0 for RGB), JPEG 4:4:4 with optimized Huffman tables, WebP method 6, AVIF speed 4 "
+           f"4:4:4, each at qualities {', '.join(map(str, JPEG_QUALITIES))}.", "",
            "bpp = 8 × file bytes / (width × height); PSNR measured on the decoded PNG against the original "
            "over all samples of all channels (peak 255). BD-rate is PSNR-based; negative means fewer bits "
            "at equal PSNR. Primary: cubic fit (VCEG-M33); also PCHIP (piecewise cubic interpolation). "
@@ -297,6 +307,8 @@ def markdown(command, images, lcae_qualities, results, table, warnings, jobs, le
             ov = row["images"][n]["overlap_db"]
             cells.append("none" if ov is None else f"{ov[0]:.2f}–{ov[1]:.2f}")
         out.append(f"| {row['test']} vs {row['anchor']} | " + " | ".join(cells) + " |")
+    if plot:
+        out += ["", f"![rate-distortion curves]({plot})"]
     out += ["", "## Rate-distortion points", ""]
     for name in names:
         out += [f"### {name}", "", "| config | quality | bytes | bpp | PSNR (dB) | encode s (wall) | decode s (wall) |",
@@ -309,6 +321,28 @@ def markdown(command, images, lcae_qualities, results, table, warnings, jobs, le
         out.append("")
     out += ["## Warnings", ""] + ([f"- {w}" for w in warnings] or ["None."])
     return "\n".join(out) + "\n"
+
+
+def draw(results, images, path):
+    """One panel per image: PSNR over bpp for every configuration and anchor."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    names = list(images)
+    fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 4.2), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        for config, points in results[name].items():
+            points = sorted(points, key=lambda p: p["bpp"])
+            style = "-o" if config in CONFIGS else "--"
+            ax.plot([p["bpp"] for p in points], [p["psnr"] for p in points], style, markersize=3, label=config)
+        ax.set_title(name)
+        ax.set_xlabel("bits per pixel")
+        ax.set_ylabel("PSNR (dB)")
+        ax.set_xlim(0, 2.5)
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 # ---------------------------------------------------------------- main
@@ -350,6 +384,10 @@ def main():
                         help="LCAE encode/decode runs in parallel (the machine has 2 shared cores)")
     parser.add_argument("--markdown", metavar="FILE", help="also write the Markdown report to FILE")
     parser.add_argument("--json", metavar="FILE", help="write all raw points and BD-rates to FILE")
+    parser.add_argument("--model", help="code RGB images with this model file instead of the default model")
+    parser.add_argument("--grey-model", help="code grey images with this model file instead of the default model")
+    parser.add_argument("--no-rdoq", action="store_true", help="leave out the Contexts+RDOQ configuration")
+    parser.add_argument("--plot", metavar="FILE", help="also draw the rate-distortion curves (PNG, matplotlib)")
     parser.add_argument("--leave-one-out", action="store_true",
                         help="code each image with a model trained by `lcae train-model` on the other images only "
                              "(the default models were trained on all development images)")
@@ -365,12 +403,18 @@ def main():
     images = {n: {"path": os.path.abspath(p), "width": a.shape[1], "height": a.shape[0],
                   "channels": 1 if a.ndim == 2 else a.shape[2]} for n, (p, a) in originals.items()}
 
-    results = {n: {c: [] for c in (*CONFIGS, "JPEG")} for n in originals}
+    configs = [c for c in CONFIGS if not (args.no_rdoq and c == "Contexts+RDOQ")]
+    results = {n: {c: [] for c in (*configs, *ANCHORS)} for n in originals}
     warnings = []
     for name, (_, original) in originals.items():
-        results[name]["JPEG"] = [jpeg_point(original, q) for q in JPEG_QUALITIES]
+        for anchor in ANCHORS:
+            results[name][anchor] = [anchor_point(original, anchor, q) for q in JPEG_QUALITIES]
     with tempfile.TemporaryDirectory(prefix="lcae-eval-") as workdir:
         model_args = {n: () for n in originals}
+        for name, (_, original) in originals.items():
+            chosen = args.grey_model if original.ndim == 2 else args.model
+            if chosen:
+                model_args[name] = ("--model", os.path.abspath(chosen))
         if args.leave_one_out:
             for name, (path, original) in originals.items():
                 others = [p for n, (p, _) in originals.items() if n != name]
@@ -380,7 +424,7 @@ def main():
                 run([args.lcae, "train-model", *others, "--colour", colour, "--threads", str(max(1, args.jobs)), "-o", model])
                 model_args[name] = ("--model", model)
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs))
-        tasks = [(n, c, q) for n in originals for c in CONFIGS for q in qualities]
+        tasks = [(n, c, q) for n in originals for c in configs for q in qualities]
         futures = [pool.submit(lcae_point, args.lcae, originals[n][0], originals[n][1], c, q, workdir, model_args[n])
                    for n, c, q in tasks]
         try:
@@ -398,7 +442,12 @@ def main():
     warnings += bd_warnings
     for w in warnings:
         print(f"warning: {w}", file=sys.stderr)
-    report = markdown(command, images, qualities, results, table, warnings, args.jobs, args.leave_one_out)
+    if args.plot:
+        draw(results, images, args.plot)
+    used = [f"{'grey' if images[n]['channels'] == 1 else 'RGB'} images: {model_args[n][1]}" for n in originals if model_args[n]]
+    models = ("Models: " + "; ".join(sorted(set(used))) + " (others: the default models).") if used and not args.leave_one_out else None
+    report = markdown(command, images, qualities, results, table, warnings, args.jobs, args.leave_one_out, models,
+                      os.path.basename(args.plot) if args.plot else None)
     print(report, end="")
     if args.markdown:
         with open(args.markdown, "w") as f:
@@ -406,7 +455,8 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"command": command, "lcae": os.path.abspath(args.lcae), "images": images,
-                       "lcae_qualities": qualities, "jpeg_qualities": JPEG_QUALITIES,
+                       "lcae_qualities": qualities, "anchor_qualities": JPEG_QUALITIES,
+                       "anchors": {a: {"format": f, "options": o} for a, (f, o) in ANCHORS.items()},
                        "configs": {c: ["--quality", "Q", *o] for c, o in CONFIGS.items()},
                        "points": results, "bd_rate": table, "warnings": warnings}, f, indent=1)
             f.write("\n")
