@@ -1,7 +1,7 @@
 /// Size bounds that a reader enforces before it allocates anything (spec §8).
 ///
 /// A stream declares a level in HEAD; the reader checks every size against
-/// the smaller of that level's limits and its own `ReaderLimits`.
+/// the smaller of that level's limits and the limits the reader was given (spec §8.3).
 public struct Limits: Equatable, Sendable, Codable {
     public var maxWidth: Int
     public var maxHeight: Int

@@ -5,7 +5,7 @@ public enum Layer: Equatable, Sendable {
     case relu
 
     /// A 2-D convolution or transposed convolution with int16 weights, int32 biases and a
-    /// power-of-two output quantizer (spec §15.3.1).
+    /// power-of-two output quantizer (spec §15.3).
     public struct Convolution: Equatable, Sendable {
         public var transposed: Bool
         public var inChannels: Int
@@ -44,7 +44,7 @@ public enum Layer: Equatable, Sendable {
 
         public var kernelSize: Int { kernelHeight * kernelWidth }
 
-        /// The output height and width for an input of `height` × `width` (spec §15.3.1), or nil
+        /// The output height and width for an input of `height` × `width` (spec §15.4.2), or nil
         /// when the output would be empty.
         public func outputSize(height: Int, width: Int) -> (height: Int, width: Int)? {
             let h: Int, w: Int

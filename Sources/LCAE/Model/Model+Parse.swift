@@ -97,7 +97,7 @@ extension Model {
             var at = r.offset
             let inChannels = Int(try r.u16("in_channels")), outChannels = Int(try r.u16("out_channels"))
             guard (1...maxChannels).contains(inChannels), (1...maxChannels).contains(outChannels) else {
-                throw ContainerError(.badField, at: at, "channel counts must be 1…\(maxChannels) (spec §15.3.1)")
+                throw ContainerError(.badField, at: at, "channel counts must be 1…\(maxChannels) (spec §15.3)")
             }
             at = r.offset
             var v: [Int] = []
@@ -107,7 +107,7 @@ extension Model {
             let (kh, kw, sy, sx, py, px, opy, opx, shift) = (v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8])
             guard (1...maxKernel).contains(kh), (1...maxKernel).contains(kw), (1...maxKernel).contains(sy), (1...maxKernel).contains(sx),
                   py < kh, px < kw, transposed ? (opy < sy && opx < sx) : (opy == 0 && opx == 0), shift <= 31 else {
-                throw ContainerError(.badField, at: at, "kernel, stride, padding or shift out of range (spec §15.3.1)")
+                throw ContainerError(.badField, at: at, "kernel, stride, padding or shift out of range (spec §15.3)")
             }
             // At most 4096 × 4096 × 64 × 64 = 2^36 weights: no overflow in Int, and the byte count is
             // checked against what is left before anything is allocated.
