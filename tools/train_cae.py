@@ -1,0 +1,378 @@
+#!/usr/bin/env python3
+"""Train the default model: a ReLU convolutional auto-encoder with a factorized prior.
+
+    python3 tools/train_cae.py train [--hours H] [--ckpt tools/cae/checkpoint.pt]   # resumes
+    python3 tools/train_cae.py bench [--channels N M] [--patch P] [--batch B]         # steps/s
+    python3 tools/train_cae.py weights [--ckpt C] [-o tools/cae]                    # for export
+
+The network is the Base of "Low-complexity learned image coding" (Ballé et al.'s fully
+factorized model with ReLU in place of GDN): analysis 4 × conv 5×5 stride 2 (N, N, N, M
+channels), synthesis 4 × transposed conv 5×5 stride 2 (N, N, N, 3), ReLU between layers.
+
+One network serves every quality. The encoder quantizes the latent y at a step Δ that
+`--quality` sets (Quality.step in Sources/LCAE/Codec/Quality.swift: Δ = 10 at quality 100,
+doubling every 18 points), and the table sets are fitted at the ladder Δ_j = 10 · 2^(j/2),
+j = 0…11. Training draws one ladder step per batch and minimises
+
+    bits / pixels + D / λ(Δ),    λ(Δ) = 0.1155 Δ²  (Quality.lambda, squared 8-bit units per bit)
+
+with D the squared error summed over the three colours, per pixel, in 8-bit sample units:
+the same trade-off the encoder's RDOQ makes at that step. The loss is written (D + λ(Δ) ·
+bits / pixels) / LOSS_SCALE, which has the same minimum, so that the distortion's gradients
+weigh the same at every step (otherwise the finest steps, with λ a thousand times smaller
+than the coarsest, dominate the optimiser's normalisation). The rate is the factorized
+density of y/Δ (one density per ladder step, with uniform noise), the distortion is that of
+the rounded latent (straight-through gradient). Internally the network sees samples / 255 −
+0.5 and a latent y / LATENT_SCALE; `weights` folds these scales into the first and last
+layers, so the exported analysis takes 8-bit samples and outputs the latent at step 1
+(spec §15.6) and the synthesis outputs 8-bit samples.
+
+Data: tools/cae/data/{train,valid}.npy from tools/make_training_set.py (uint8 crops).
+Every --checkpoint-minutes the script writes the checkpoint (weights, densities, optimiser,
+step, elapsed time) atomically, so it resumes where it stopped; every --valid-every steps it
+appends validation PSNR and bits per pixel at four ladder steps to LOG (JSON lines).
+Uses a GPU when torch sees one, the CPU cores otherwise.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CAE = os.path.join(HERE, "cae")
+LADDER = [10 * 2 ** (j / 2) for j in range(12)]
+LATENT_SCALE = 26.0  # exported latent = LATENT_SCALE × internal latent: quality 75 ≈ internal step 1
+LOSS_SCALE = 100.0
+
+
+def lam(step):
+    return 0.1155 * step * step
+
+
+def loss_of(bpp, d, j):
+    return (d + lam(LADDER[j]) * bpp) / LOSS_SCALE
+
+
+class FactorizedDensity(nn.Module):
+    """A per-channel density, the non-parametric cumulative of Ballé et al. 2018 (filters 3, 3, 3)."""
+
+    def __init__(self, channels, filters=(3, 3, 3), init_scale=10.0):
+        super().__init__()
+        dims = (1,) + tuple(filters) + (1,)
+        scale = init_scale ** (1 / (len(filters) + 1))
+        self.matrices, self.biases, self.factors = nn.ParameterList(), nn.ParameterList(), nn.ParameterList()
+        for i in range(len(filters) + 1):
+            init = math.log(math.expm1(1 / scale / dims[i + 1]))
+            self.matrices.append(nn.Parameter(torch.full((channels, dims[i + 1], dims[i]), init)))
+            self.biases.append(nn.Parameter(torch.empty(channels, dims[i + 1], 1).uniform_(-0.5, 0.5)))
+            if i < len(filters):
+                self.factors.append(nn.Parameter(torch.zeros(channels, dims[i + 1], 1)))
+
+    def logits(self, x):  # x: (C, 1, n) → cumulative logits (C, 1, n)
+        for i, matrix in enumerate(self.matrices):
+            x = torch.matmul(F.softplus(matrix), x) + self.biases[i]
+            if i < len(self.factors):
+                x = x + torch.tanh(self.factors[i]) * torch.tanh(x)
+        return x
+
+    def likelihood(self, y):  # y: (B, C, H, W)
+        c = y.shape[1]
+        v = y.permute(1, 0, 2, 3).reshape(c, 1, -1)
+        lower, upper = self.logits(v - 0.5), self.logits(v + 0.5)
+        sign = -torch.sign(lower + upper).detach()
+        p = torch.abs(torch.sigmoid(sign * upper) - torch.sigmoid(sign * lower))
+        return p.clamp_min(1e-9).reshape(c, y.shape[0], y.shape[2], y.shape[3]).permute(1, 0, 2, 3)
+
+
+def analysis(n, m):
+    return nn.Sequential(
+        nn.Conv2d(3, n, 5, 2, 2), nn.ReLU(),
+        nn.Conv2d(n, n, 5, 2, 2), nn.ReLU(),
+        nn.Conv2d(n, n, 5, 2, 2), nn.ReLU(),
+        nn.Conv2d(n, m, 5, 2, 2))
+
+
+def synthesis(n, m):
+    return nn.Sequential(
+        nn.ConvTranspose2d(m, n, 5, 2, 2, output_padding=1), nn.ReLU(),
+        nn.ConvTranspose2d(n, n, 5, 2, 2, output_padding=1), nn.ReLU(),
+        nn.ConvTranspose2d(n, n, 5, 2, 2, output_padding=1), nn.ReLU(),
+        nn.ConvTranspose2d(n, 3, 5, 2, 2, output_padding=1))
+
+
+class AutoEncoder(nn.Module):
+    def __init__(self, n, m):
+        super().__init__()
+        self.n, self.m = n, m
+        self.analysis, self.synthesis = analysis(n, m), synthesis(n, m)
+        self.densities = nn.ModuleList(FactorizedDensity(m) for _ in LADDER)
+
+    def forward(self, x01, j, noise=True):
+        """Returns (bits per pixel, D per pixel in squared 8-bit units summed over colours, x̂01)."""
+        delta = LADDER[j] / LATENT_SCALE
+        y = self.analysis(x01 - 0.5) / delta
+        rounded = y + (torch.round(y) - y).detach()
+        rate_input = y + torch.empty_like(y).uniform_(-0.5, 0.5) if noise else torch.round(y)
+        bits = -torch.log2(self.densities[j].likelihood(rate_input)).sum()
+        pixels = x01.shape[0] * x01.shape[2] * x01.shape[3]
+        x_hat = self.synthesis(rounded * delta) + 0.5
+        d = ((x_hat - x01) * 255).pow(2).sum() / pixels
+        return bits / pixels, d, x_hat
+
+    def macs_per_pixel(self):
+        total = 0
+        for net, scale in ((self.analysis, 1.0), (self.synthesis, 1 / 256)):
+            for layer in net:
+                if isinstance(layer, nn.Conv2d):
+                    scale /= 4  # stride 2: a quarter of the input's positions
+                    total += scale * layer.in_channels * layer.out_channels * 25
+                elif isinstance(layer, nn.ConvTranspose2d):
+                    total += scale * layer.in_channels * layer.out_channels * 25
+                    scale *= 4
+        return total
+
+
+def device():
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def load_crops(name):
+    path = os.path.join(CAE, "data", f"{name}.npy")
+    if not os.path.exists(path):
+        raise SystemExit(f"{path} is missing: run python3 tools/make_training_set.py first")
+    return np.load(path)
+
+
+def batch(crops, size, patch, rng, dev):
+    idx = rng.integers(0, len(crops), size)
+    ys = rng.integers(0, crops.shape[1] - patch + 1, size)
+    xs = rng.integers(0, crops.shape[2] - patch + 1, size)
+    out = np.stack([crops[i, y:y + patch, x:x + patch] for i, y, x in zip(idx, ys, xs)])
+    if rng.random() < 0.5:
+        out = out[:, :, ::-1]
+    t = torch.from_numpy(np.ascontiguousarray(out)).to(dev).permute(0, 3, 1, 2).float() / 255
+    return t
+
+
+@torch.no_grad()
+def validate(model, valid, dev, steps=(0, 3, 6, 9)):
+    model.eval()
+    x = torch.from_numpy(valid).to(dev).permute(0, 3, 1, 2).float() / 255
+    out = {}
+    for j in steps:
+        bpp = d = 0.0
+        for chunk in torch.split(x, 16):
+            b, dist, x_hat = model(chunk, j, noise=False)
+            n = chunk.shape[0]
+            bpp += b.item() * n
+            q = torch.round(x_hat.clamp(0, 1) * 255)
+            d += ((q - chunk * 255) ** 2).mean().item() * n
+        bpp, mse = bpp / len(x), d / len(x)
+        out[f"q{j}"] = {"step": round(LADDER[j], 2), "bpp": round(bpp, 4),
+                        "psnr": round(10 * math.log10(255 ** 2 / mse), 3)}
+    model.train()
+    return out
+
+
+def save_atomic(obj, path):
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def train(args):
+    torch.set_num_threads(args.threads)
+    dev = device()
+    train_crops, valid = load_crops("train"), load_crops("valid")[::2]
+    model = AutoEncoder(*args.channels).to(dev)
+    nets = list(model.analysis.parameters()) + list(model.synthesis.parameters())
+    optimiser = torch.optim.Adam([{"params": nets, "lr": args.lr},
+                                  {"params": model.densities.parameters(), "lr": args.lr * 10}])
+    state = {"step": 0, "seconds": 0.0, "rng": 1}
+    if os.path.exists(args.ckpt):
+        saved = torch.load(args.ckpt, map_location=dev, weights_only=False)
+        if tuple(saved["channels"]) != tuple(args.channels):
+            raise SystemExit(f"{args.ckpt} has channels {saved['channels']}, not {args.channels}")
+        model.load_state_dict(saved["model"])
+        if not args.reset_optimiser:
+            optimiser.load_state_dict(saved["optimiser"])
+        state = saved["state"]
+        print(f"resumed at step {state['step']} ({state['seconds'] / 3600:.2f} h)", flush=True)
+    else:
+        print(f"new model N={args.channels[0]} M={args.channels[1]}, "
+              f"{model.macs_per_pixel():.0f} multiply-adds per pixel", flush=True)
+    rng = np.random.default_rng(state["rng"] * 1_000_003 + state["step"])
+    start, last_save = time.time(), time.time()
+    seconds0, window = state["seconds"], []
+    while True:
+        elapsed = seconds0 + time.time() - start
+        if args.hours and elapsed > args.hours * 3600 or args.steps and state["step"] >= args.steps:
+            break
+        lr = args.lr * (0.1 if state["step"] >= args.decay_at else 1.0)
+        optimiser.param_groups[0]["lr"], optimiser.param_groups[1]["lr"] = lr, lr * 10
+        j = int(rng.integers(0, len(LADDER)))
+        x = batch(train_crops, args.batch, args.patch, rng, dev)
+        bpp, d, _ = model(x, j)
+        loss = loss_of(bpp, d, j)
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(nets, 1.0)
+        optimiser.step()
+        state["step"] += 1
+        window.append((j, bpp.item(), d.item()))
+        if state["step"] % args.valid_every == 0 or time.time() - last_save > args.checkpoint_minutes * 60:
+            state["seconds"] = seconds0 + time.time() - start
+            record = {"step": state["step"], "hours": round(state["seconds"] / 3600, 3),
+                      "train_loss": round(float(np.mean([loss_of(b, d, j) for j, b, d in window])), 4),
+                      "valid": validate(model, valid, dev)}
+            window = []
+            with open(args.log, "a") as f:
+                f.write(json.dumps(record) + "\n")
+            print(json.dumps(record), flush=True)
+            save_atomic({"channels": list(args.channels), "model": model.state_dict(),
+                         "optimiser": optimiser.state_dict(), "state": state}, args.ckpt)
+            last_save = time.time()
+    state["seconds"] = seconds0 + time.time() - start
+    save_atomic({"channels": list(args.channels), "model": model.state_dict(),
+                 "optimiser": optimiser.state_dict(), "state": state}, args.ckpt)
+    print(f"stopped at step {state['step']} ({state['seconds'] / 3600:.2f} h)", flush=True)
+
+
+def bench(args):
+    torch.set_num_threads(args.threads)
+    dev = device()
+    model = AutoEncoder(*args.channels).to(dev)
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-4)
+    rng = np.random.default_rng(0)
+    crops = rng.integers(0, 256, (16, 256, 256, 3), dtype=np.uint8)
+    times = []
+    for i in range(args.repeats + 2):
+        x = batch(crops, args.batch, args.patch, rng, dev)
+        t = time.perf_counter()
+        bpp, d, _ = model(x, 3)
+        loss = loss_of(bpp, d, 3)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - t)
+    median = float(np.median(times[2:]))
+    pixels = args.batch * args.patch ** 2
+    print(json.dumps({"channels": args.channels, "patch": args.patch, "batch": args.batch,
+                      "threads": args.threads, "device": dev.type,
+                      "macs_per_pixel": round(model.macs_per_pixel()),
+                      "seconds_per_step": round(median, 4),
+                      "pixels_per_second": round(pixels / median)}))
+
+
+# ITU-R BT.601 luma, as the grey default model sees an RGB photograph.
+LUMA = (0.299, 0.587, 0.114)
+
+
+def folded_networks(saved):
+    """The checkpoint's networks in export_model.py's layers, with the internal scales folded in:
+    the analysis takes 8-bit samples and outputs the latent at step 1; the synthesis outputs
+    8-bit samples."""
+    sys.path.insert(0, HERE)
+    import export_model
+    model = AutoEncoder(*saved["channels"])
+    model.load_state_dict(saved["model"])
+    a, s = export_model.from_torch(model.analysis), export_model.from_torch(model.synthesis)
+    first = a[0]  # input samples / 255 − 0.5: the bias absorbs the offset
+    first.bias = first.bias - 0.5 * first.weight.sum(axis=(1, 2, 3))
+    first.weight = first.weight / 255
+    a[-1].weight, a[-1].bias = a[-1].weight * LATENT_SCALE, a[-1].bias * LATENT_SCALE
+    s[0].weight = s[0].weight / LATENT_SCALE
+    s[-1].weight, s[-1].bias = s[-1].weight * 255, (s[-1].bias + 0.5) * 255
+    return export_model, a, s
+
+
+def grey_networks(a, s):
+    """The grey model derived from the RGB one: a grey image is R = G = B, so the first
+    analysis layer sums its weights over the colours; the grey output is the luma of the RGB
+    output, a linear map folded into the last synthesis layer."""
+    import copy
+    a, s = copy.deepcopy(a), copy.deepcopy(s)
+    a[0].weight = a[0].weight.sum(axis=1, keepdims=True)
+    luma = np.asarray(LUMA).reshape(1, 3, 1, 1)
+    s[-1].weight = (s[-1].weight * luma).sum(axis=1, keepdims=True)
+    s[-1].bias = np.asarray([float((s[-1].bias * np.asarray(LUMA)).sum())])
+    return a, s
+
+
+def export_weights(args):
+    """Float weights for tools/export_model.py, RGB and grey, and the latents the table sets are
+    fitted on: the analysis of every LATENT_EVERY-th training crop, at step 1, rounded to
+    int16 (the table sets only ever see them rounded at steps ≥ 10)."""
+    saved = torch.load(args.ckpt, map_location="cpu", weights_only=False)
+    export_model, a, s = folded_networks(saved)
+    ga, gs = grey_networks(a, s)
+    for layer in a + s + ga + gs:  # stored as float32: what the export reads is what was committed
+        if layer.kind != "relu":
+            layer.weight, layer.bias = layer.weight.astype(np.float32), layer.bias.astype(np.float32)
+    os.makedirs(args.output, exist_ok=True)
+    export_model.save_npz(os.path.join(args.output, "cae-rgb.npz"), synthesis=s, analysis=a)
+    export_model.save_npz(os.path.join(args.output, "cae-grey.npz"), synthesis=gs, analysis=ga)
+    crops = load_crops("train")[::args.latent_every]
+    torch.set_num_threads(os.cpu_count())
+    for name, layers in (("rgb", a), ("grey", ga)):
+        net = nn.Sequential(*[nn.ReLU() if l.kind == "relu" else
+                              nn.Conv2d(l.weight.shape[1], l.weight.shape[0], l.weight.shape[2], l.stride, l.padding)
+                              for l in layers])
+        for module, layer in zip(net, layers):
+            if layer.kind != "relu":
+                module.weight.data = torch.from_numpy(layer.weight.astype(np.float64))
+                module.bias.data = torch.from_numpy(layer.bias.astype(np.float64))
+        x = torch.from_numpy(crops).permute(0, 3, 1, 2).double()
+        if name == "grey":
+            x = (x * torch.tensor(LUMA, dtype=torch.float64).reshape(1, 3, 1, 1)).sum(1, keepdim=True).round()
+        with torch.no_grad():
+            net = net.double()
+            y = torch.cat([net(chunk) for chunk in torch.split(x, 16)]).numpy()
+        if np.abs(y).max() > 32767:
+            raise SystemExit(f"{name}: latent values up to {np.abs(y).max():.0f} at step 1 do not fit int16")
+        path = os.path.join(args.output, f"latents-{name}.npz")
+        np.savez_compressed(path, latents=np.rint(y).astype(np.int16))
+        print(f"{path}: {y.shape}, |y| up to {np.abs(y).max():.0f}")
+    print(f"{args.output}: step {saved['state']['step']}, {saved['state']['seconds'] / 3600:.2f} h of training")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("train", "bench"):
+        p = sub.add_parser(name)
+        p.add_argument("--channels", type=int, nargs=2, default=[96, 128], metavar=("N", "M"))
+        p.add_argument("--patch", type=int, default=128)
+        p.add_argument("--batch", type=int, default=8)
+        p.add_argument("--threads", type=int, default=os.cpu_count())
+    t = sub.choices["train"]
+    t.add_argument("--ckpt", default=os.path.join(CAE, "checkpoint.pt"))
+    t.add_argument("--log", default=os.path.join(CAE, "train-log.jsonl"))
+    t.add_argument("--hours", type=float, default=0)
+    t.add_argument("--steps", type=int, default=0)
+    t.add_argument("--lr", type=float, default=1e-4)
+    t.add_argument("--decay-at", type=int, default=10**9, help="step from which the learning rate is a tenth")
+    t.add_argument("--reset-optimiser", action="store_true", help="resume the weights but not Adam's moments")
+    t.add_argument("--valid-every", type=int, default=2000)
+    t.add_argument("--checkpoint-minutes", type=float, default=15)
+    sub.choices["bench"].add_argument("--repeats", type=int, default=5)
+    w = sub.add_parser("weights")
+    w.add_argument("--ckpt", default=os.path.join(CAE, "checkpoint.pt"))
+    w.add_argument("-o", "--output", default=CAE, help="folder for cae-{rgb,grey}.npz and latents-{rgb,grey}.npz")
+    w.add_argument("--latent-every", type=int, default=14, help="latents of every n-th training crop")
+    args = parser.parse_args()
+    {"train": train, "bench": bench, "weights": export_weights}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()
