@@ -51,19 +51,12 @@ public struct AnalysisNetwork: Sendable {
         } else {
             blockLayer = nil
         }
-        var steps: [Step] = []
-        var layers = model.analysis[...]
-        while let layer = layers.popFirst() {
+        steps = Layer.fused(model.analysis).map { layer in
             switch layer {
-            case .relu:
-                steps.append(.relu)
-            case .convolution(let c):
-                let relu = layers.first == .relu
-                if relu { layers.removeFirst() }
-                steps.append(.convolution(PackedFloatConvolution(c, relu: relu)))
+            case .relu: .relu
+            case .convolution(let c, let relu): .convolution(PackedFloatConvolution(c, relu: relu))
             }
         }
-        self.steps = steps
     }
 
     /// Values stored height × width × channels, like `Activation`.

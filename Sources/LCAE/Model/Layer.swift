@@ -67,3 +67,29 @@ public enum Layer: Equatable, Sendable {
         }
     }
 }
+
+extension Layer {
+    /// A layer as the kernels run it: a convolution with the ReLU that follows it, if any,
+    /// folded in (max(sat16(x), 0) is the ReLU of the layer's output), or a ReLU that follows
+    /// no convolution.
+    enum Fused: Sendable {
+        case relu
+        case convolution(Convolution, relu: Bool)
+    }
+
+    static func fused(_ layers: [Layer]) -> [Fused] {
+        var out: [Fused] = []
+        var rest = layers[...]
+        while let layer = rest.popFirst() {
+            switch layer {
+            case .relu:
+                out.append(.relu)
+            case .convolution(let c):
+                let relu = rest.first == .relu
+                if relu { rest.removeFirst() }
+                out.append(.convolution(c, relu: relu))
+            }
+        }
+        return out
+    }
+}

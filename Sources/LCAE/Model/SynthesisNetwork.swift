@@ -19,21 +19,15 @@ public struct SynthesisNetwork: Sendable {
     public init(_ model: Model, path: KernelPath = .best) {
         self.model = model
         self.path = min(path, .best)
-        var steps: [Step] = []
-        var layers = model.synthesis[...]
-        while let layer = layers.popFirst() {
+        steps = Layer.fused(model.synthesis).flatMap { layer -> [Step] in
             switch layer {
-            case .relu:
-                steps.append(.relu)
-            case .convolution(let c) where BlockTransposedConvolution.accepts(c):
-                steps.append(.blockTransposed(BlockTransposedConvolution(c)))
-            case .convolution(let c):
-                let relu = layers.first == .relu
-                if relu { layers.removeFirst() }
-                steps.append(.convolution(PackedInt16Convolution(c, relu: relu)))
+            case .relu: [.relu]
+            // The block path writes outputs without a ReLU of its own.
+            case .convolution(let c, let relu) where BlockTransposedConvolution.accepts(c):
+                relu ? [.blockTransposed(BlockTransposedConvolution(c)), .relu] : [.blockTransposed(BlockTransposedConvolution(c))]
+            case .convolution(let c, let relu): [.convolution(PackedInt16Convolution(c, relu: relu))]
             }
         }
-        self.steps = steps
     }
 
     /// The output size for a latent of `height` × `width`, or nil when a layer's output is empty

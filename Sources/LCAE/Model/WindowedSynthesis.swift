@@ -16,19 +16,12 @@ struct WindowedSynthesis: Sendable {
     init(_ model: Model, path: KernelPath = .best) {
         self.model = model
         self.path = min(path, .best)
-        var steps: [Step] = []
-        var layers = model.synthesis[...]
-        while let layer = layers.popFirst() {
+        steps = Layer.fused(model.synthesis).map { layer in
             switch layer {
-            case .relu:
-                steps.append(.relu)
-            case .convolution(let c):
-                let relu = layers.first == .relu
-                if relu { layers.removeFirst() }
-                steps.append(.convolution(PackedInt16Convolution(c, relu: relu)))
+            case .relu: .relu
+            case .convolution(let c, let relu): .convolution(PackedInt16Convolution(c, relu: relu))
             }
         }
-        self.steps = steps
     }
 
     /// For an `output` window of the last layer and a latent of `height` × `width`: the latent
