@@ -95,6 +95,21 @@ static inline int32_t pair_at(const int16_t *p) {
         }                                                                                 \
     }
 
+// A path's driver for blocks of one or two vectors of LANES output channels: every group of
+// GROUP positions, every pair of vectors (one at the end when the channels run out).
+#define DRIVER2(NAME, ATTR, LAYER, T, BLOCK, LANES)                                                       \
+    ATTR static void NAME(const LAYER *L, int32_t tap_count, const int32_t *taps, const ptrdiff_t *offs,   \
+                          const T *input, ptrdiff_t input_step, int32_t count, T *output,                  \
+                          ptrdiff_t output_step) {                                                         \
+        for (int32_t t0 = 0; t0 < count; t0 += GROUP) {                                                    \
+            GROUP_POINTERS(T, T, GROUP)                                                                    \
+            for (int32_t o0 = 0; o0 < L->cout; o0 += 2 * (LANES)) {                                        \
+                if (L->cout - o0 > (LANES)) BLOCK##_2(L, tap_count, taps, offs, x, out, live, o0);          \
+                else BLOCK##_1(L, tap_count, taps, offs, x, out, live, o0);                                \
+            }                                                                                              \
+        }                                                                                                  \
+    }
+
 // ---- SSE2: 4 lanes, pmaddwd ----------------------------------------------------------------
 
 #define SSE2_BLOCK(V)                                                                                        \
@@ -133,17 +148,7 @@ static inline int32_t pair_at(const int16_t *p) {
 SSE2_BLOCK(1)
 SSE2_BLOCK(2)
 
-static void int16_sse2(const lcae_int16_layer *L, int32_t tap_count, const int32_t *taps, const ptrdiff_t *offs,
-                       const int16_t *input, ptrdiff_t input_step, int32_t count, int16_t *output,
-                       ptrdiff_t output_step) {
-    for (int32_t t0 = 0; t0 < count; t0 += GROUP) {
-        GROUP_POINTERS(int16_t, int16_t, GROUP)
-        for (int32_t o0 = 0; o0 < L->cout; o0 += 8) {
-            if (L->cout - o0 > 4) int16_sse2_block_2(L, tap_count, taps, offs, x, out, live, o0);
-            else int16_sse2_block_1(L, tap_count, taps, offs, x, out, live, o0);
-        }
-    }
-}
+DRIVER2(int16_sse2, , lcae_int16_layer, int16_t, int16_sse2_block, 4)
 
 // ---- AVX2: 8 lanes, vpmaddwd ---------------------------------------------------------------
 
@@ -187,18 +192,7 @@ static void int16_sse2(const lcae_int16_layer *L, int32_t tap_count, const int32
 AVX2_BLOCK(1)
 AVX2_BLOCK(2)
 
-__attribute__((target("avx2,fma")))
-static void int16_avx2(const lcae_int16_layer *L, int32_t tap_count, const int32_t *taps, const ptrdiff_t *offs,
-                       const int16_t *input, ptrdiff_t input_step, int32_t count, int16_t *output,
-                       ptrdiff_t output_step) {
-    for (int32_t t0 = 0; t0 < count; t0 += GROUP) {
-        GROUP_POINTERS(int16_t, int16_t, GROUP)
-        for (int32_t o0 = 0; o0 < L->cout; o0 += 16) {
-            if (L->cout - o0 > 8) int16_avx2_block_2(L, tap_count, taps, offs, x, out, live, o0);
-            else int16_avx2_block_1(L, tap_count, taps, offs, x, out, live, o0);
-        }
-    }
-}
+DRIVER2(int16_avx2, __attribute__((target("avx2,fma"))), lcae_int16_layer, int16_t, int16_avx2_block, 8)
 
 // ---- AVX-512 VNNI: 16 lanes, vpdpwssd --------------------------------------------------------
 
@@ -338,28 +332,8 @@ FLOAT_BLOCK(float_avx512_block, AVX512_TARGET, __m512, 16, _mm512_loadu_ps, _mm5
 FLOAT_BLOCK(float_avx512_block, AVX512_TARGET, __m512, 16, _mm512_loadu_ps, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_max_ps, _mm512_setzero_ps, _mm512_storeu_ps, 3)
 FLOAT_BLOCK(float_avx512_block, AVX512_TARGET, __m512, 16, _mm512_loadu_ps, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_max_ps, _mm512_setzero_ps, _mm512_storeu_ps, 4)
 
-static void float_sse2(const lcae_float_layer *L, int32_t tap_count, const int32_t *taps, const ptrdiff_t *offs,
-                       const float *input, ptrdiff_t input_step, int32_t count, float *output, ptrdiff_t output_step) {
-    for (int32_t t0 = 0; t0 < count; t0 += GROUP) {
-        GROUP_POINTERS(float, float, GROUP)
-        for (int32_t o0 = 0; o0 < L->cout; o0 += 8) {
-            if (L->cout - o0 > 4) float_sse2_block_2(L, tap_count, taps, offs, x, out, live, o0);
-            else float_sse2_block_1(L, tap_count, taps, offs, x, out, live, o0);
-        }
-    }
-}
-
-__attribute__((target("avx2,fma")))
-static void float_avx2(const lcae_float_layer *L, int32_t tap_count, const int32_t *taps, const ptrdiff_t *offs,
-                       const float *input, ptrdiff_t input_step, int32_t count, float *output, ptrdiff_t output_step) {
-    for (int32_t t0 = 0; t0 < count; t0 += GROUP) {
-        GROUP_POINTERS(float, float, GROUP)
-        for (int32_t o0 = 0; o0 < L->cout; o0 += 16) {
-            if (L->cout - o0 > 8) float_avx2_block_2(L, tap_count, taps, offs, x, out, live, o0);
-            else float_avx2_block_1(L, tap_count, taps, offs, x, out, live, o0);
-        }
-    }
-}
+DRIVER2(float_sse2, , lcae_float_layer, float, float_sse2_block, 4)
+DRIVER2(float_avx2, __attribute__((target("avx2,fma"))), lcae_float_layer, float, float_avx2_block, 8)
 
 __attribute__((target("avx512f,avx512bw,avx512vnni,avx2,fma")))
 static void float_avx512(const lcae_float_layer *L, int32_t tap_count, const int32_t *taps, const ptrdiff_t *offs,
