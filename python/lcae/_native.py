@@ -5,6 +5,7 @@ import ctypes
 import json
 import os
 import sys
+import weakref
 
 import numpy as np
 
@@ -67,13 +68,16 @@ def take_bytes(pointer, count):
 
 
 def take_array(pointer, count, dtype):
-    """`count` values of `dtype` the library handed out, copied once into a NumPy array, the
-    buffer freed."""
-    try:
-        raw = (ctypes.c_uint8 * (count * np.dtype(dtype).itemsize)).from_address(ctypes.cast(pointer, ctypes.c_void_p).value or 0)
-        return np.frombuffer(raw, dtype=dtype, count=count).copy() if count else np.zeros(0, dtype)
-    finally:
-        lib.lcae_free(ctypes.cast(pointer, ctypes.c_void_p))
+    """`count` values of `dtype` the library handed out, as a NumPy array that owns the buffer:
+    no copy; the buffer is freed with lcae_free when the array (and every view of it) is gone."""
+    address = ctypes.cast(pointer, ctypes.c_void_p).value
+    dtype = np.dtype(dtype)
+    if not count or not address:
+        lib.lcae_free(address)
+        return np.zeros(0, dtype)
+    buffer = (ctypes.c_uint8 * (count * dtype.itemsize)).from_address(address)
+    weakref.finalize(buffer, lib.lcae_free, address)
+    return np.frombuffer(buffer, dtype=dtype, count=count)
 
 
 def paths(items):
