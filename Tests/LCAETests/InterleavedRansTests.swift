@@ -14,8 +14,12 @@ struct InterleavedRansTests {
     }
 
     static func roundTrip(_ values: [Int32], index: [UInt16]?, models: ModelSet, lanes: Int) throws -> [UInt32] {
+        // The index buffer is used only inside its own closure: a pointer that escapes
+        // withUnsafeBufferPointer is undefined behaviour.
         let words = try values.withUnsafeBufferPointer { v in
-            try InterleavedRans.encode(v, modelIndex: index.map { i in i.withUnsafeBufferPointer { $0 } }, models: models, lanes: lanes)
+            try index.map { i in
+                try i.withUnsafeBufferPointer { try InterleavedRans.encode(v, modelIndex: $0, models: models, lanes: lanes) }
+            } ?? InterleavedRans.encode(v, modelIndex: nil, models: models, lanes: lanes)
         }
         var decoded = [Int32](repeating: 0, count: values.count)
         try words.withUnsafeBufferPointer { w in
