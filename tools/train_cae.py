@@ -38,6 +38,7 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
 import time
 
@@ -212,7 +213,11 @@ def train(args):
     rng = np.random.default_rng(state["rng"] * 1_000_003 + state["step"])
     start, last_save = time.time(), time.time()
     seconds0, window = state["seconds"], []
-    while True:
+    # SIGTERM or SIGINT ends the run after the current step, with a checkpoint.
+    stop = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.append(True))
+    while not stop:
         elapsed = seconds0 + time.time() - start
         if args.hours and elapsed > args.hours * 3600 or args.steps and state["step"] >= args.steps:
             break
