@@ -223,7 +223,7 @@ def train(args):
             break
         lr = args.lr * (0.1 if state["step"] >= args.decay_at else 1.0)
         optimiser.param_groups[0]["lr"], optimiser.param_groups[1]["lr"] = lr, lr * 10
-        j = int(rng.integers(0, len(LADDER)))
+        j = int(rng.integers(0, args.ladder_max + 1))
         x = batch(train_crops, args.batch, args.patch, rng, dev)
         bpp, d, _ = model(x, j)
         loss = loss_of(bpp, d, j)
@@ -368,6 +368,8 @@ def main():
     t.add_argument("--lr", type=float, default=1e-4)
     t.add_argument("--decay-at", type=int, default=10**9, help="step from which the learning rate is a tenth")
     t.add_argument("--reset-optimiser", action="store_true", help="resume the weights but not Adam's moments")
+    t.add_argument("--ladder-max", type=int, default=len(LADDER) - 1, choices=range(len(LADDER)),
+                   help="train on ladder steps 0 … this only (11: all, qualities 1 to 100; 8: qualities 30 and up)")
     t.add_argument("--valid-every", type=int, default=2000)
     t.add_argument("--checkpoint-minutes", type=float, default=15)
     sub.choices["bench"].add_argument("--repeats", type=int, default=5)
