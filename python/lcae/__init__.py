@@ -98,8 +98,8 @@ def encode(array, *, quality=75, lambda_=None, rdoq=False, effort=1, passes=3, m
     if a.ndim != 3 or a.shape[2] not in (1, 3):
         raise LCAEError("unsupportedImage", -1, None, f"an array of shape {np.shape(array)}: (H, W), (H, W, 1) or (H, W, 3)")
     if a.dtype != np.uint8:
-        if a.size and (a.min() < 0 or a.max() > 255):
-            raise LCAEError("unsupportedImage", -1, None, "samples must be 0…255")
+        if not np.issubdtype(a.dtype, np.integer) or (a.size and (a.min() < 0 or a.max() > 255)):
+            raise LCAEError("unsupportedImage", -1, None, f"samples must be integers 0…255, not {a.dtype}")
         a = a.astype(np.uint8)
     a = np.ascontiguousarray(a)
     path = os.fspath(model) if model is not None else default_model("grey" if a.shape[2] == 1 else "rgb")

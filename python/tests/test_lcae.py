@@ -116,6 +116,9 @@ def test_bad_arguments_raise_typed_errors(tmp_path):
     with pytest.raises(lcae.LCAEError):
         lcae.encode(np.full((4, 4), 300))
     with pytest.raises(lcae.LCAEError) as info:
+        lcae.encode(np.full((4, 4), 0.5))
+    assert info.value.code == "unsupportedImage"
+    with pytest.raises(lcae.LCAEError) as info:
         lcae.encode_latents(np.zeros((2, 3), np.int32))
     assert info.value.code == "badOption"
     with pytest.raises(lcae.LCAEError) as info:
