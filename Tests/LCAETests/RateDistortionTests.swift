@@ -28,7 +28,7 @@ struct RateDistortionTests {
                                   values: (0..<120).map { _ in Int32(truncatingIfNeeded: Int64(rng.next() % 41) - 20) })
         let step = LatentStep(shift: 3, gains: [77])
         let whole = SynthesisNetwork(model).run(latent, step: step)
-        let windowed = WindowedSynthesis(model)
+        let windowed = WindowedSynthesis(SynthesisNetwork(model))
         for window in [Window(y: 0, x: 0, height: 1, width: 1), Window(y: 3, x: 4, height: 5, width: 3),
                        Window(y: whole.height - 2, x: whole.width - 3, height: 2, width: 3), Window.whole(height: whole.height, width: whole.width)] {
             let windows = try #require(windowed.windows(for: window, height: 5, width: 6))

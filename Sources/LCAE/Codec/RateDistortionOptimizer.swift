@@ -95,7 +95,7 @@ public struct RateDistortionOptimizer: Sendable {
         // The image pixels of a latent position: the synthesis's scale, at least one.
         let (scaleY, scaleX) = (max(1, full.height / h), max(1, full.width / w))
         let radius = effort >= 3 ? 1 : 0
-        let windowed = WindowedSynthesis(model, path: synthesis.path)
+        let windowed = WindowedSynthesis(synthesis)
         func pixels(_ r: Int, _ col: Int) -> Window {
             let (y0, x0) = (max(0, (r - radius) * scaleY), max(0, (col - radius) * scaleX))
             let (y1, x1) = (min(image.height, (r + 1 + radius) * scaleY), min(image.width, (col + 1 + radius) * scaleX))

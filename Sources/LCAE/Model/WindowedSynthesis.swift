@@ -13,13 +13,16 @@ struct WindowedSynthesis: Sendable {
     let steps: [Step]
     let path: KernelPath
 
-    init(_ model: Model, path: KernelPath = .best) {
-        self.model = model
-        self.path = min(path, .best)
-        steps = Layer.fused(model.synthesis).map { layer in
-            switch layer {
+    /// The layers of `synthesis`, whose packed convolutions it reuses; a block transform's
+    /// layer is packed as any other convolution, since windows cut across its blocks.
+    init(_ synthesis: SynthesisNetwork) {
+        model = synthesis.model
+        path = synthesis.path
+        steps = synthesis.steps.map { step in
+            switch step {
             case .relu: .relu
-            case .convolution(let c, let relu): .convolution(PackedInt16Convolution(c, relu: relu))
+            case .convolution(let packed): .convolution(packed)
+            case .blockTransposed(let block): .convolution(PackedInt16Convolution(block.layer, relu: false))
             }
         }
     }
