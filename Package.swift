@@ -1,11 +1,17 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The targets follow the data path; each imports only targets listed before it
+// (README "What is here" and Sources/LCAE/LCAE.docc/Layers.md draw the graph).
 let package = Package(
     name: "LCAE",
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "LCAE", targets: ["LCAE"]),
+        // The entropy coders on their own (rANS, ChainCoder, categorical models), like constriction.
+        .library(name: "LCAEEntropy", targets: ["LCAEEntropy"]),
+        // PNG reading and writing on their own.
+        .library(name: "LCAEPNG", targets: ["LCAEPNG"]),
         .executable(name: "lcae", targets: ["lcae"]),
         // The C interface (include/lcae.h) as a shared library, for Python and other languages.
         .library(name: "LCAEInterface", type: .dynamic, targets: ["LCAEInterface"]),
@@ -23,26 +29,67 @@ let package = Package(
         ),
         // Convolution kernels for SSE2, AVX2 and AVX-512 VNNI, chosen at run time.
         .target(name: "CConvolution"),
+        // Bytes: bounds-checked reading and writing, CRC-32, deflate, atomic files, the format's
+        // error and limits, the thread helper, the benchmark PRNG.
+        .target(name: "LCAESupport", dependencies: ["CZlib"]),
+        .target(name: "LCAENumPy", dependencies: ["LCAESupport"]),
+        .target(name: "LCAEEntropy", dependencies: ["LCAESupport"]),
+        .target(name: "LCAEPNG", dependencies: ["LCAESupport"]),
+        .target(name: "LCAEContainer", dependencies: ["LCAESupport"]),
+        .target(
+            name: "LCAEContext",
+            dependencies: ["LCAESupport", "LCAEEntropy", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "LCAEModel",
+            dependencies: [
+                "LCAESupport", "LCAEContainer", "LCAEContext", "CConvolution",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(name: "LCAEREC", dependencies: ["LCAESupport", "LCAEEntropy", "LCAEContainer"]),
+        // Streams and the image codec, and the NumPy adapters of the types below.
         .target(
             name: "LCAE",
             dependencies: [
-                "CZlib",
-                "CConvolution",
+                "LCAESupport", "LCAENumPy", "LCAEEntropy", "LCAEPNG", "LCAEContainer", "LCAEContext",
+                "LCAEModel", "LCAEREC",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Resources")]
         ),
-        .target(name: "LCAEInterface", dependencies: ["LCAE"], exclude: ["include"]),
+        // What the command-line tool and the tests use beyond the format: benchmarks, the
+        // conformance runner, inspection, the block-transform trainer.
+        .target(
+            name: "LCAETools",
+            dependencies: [
+                "LCAESupport", "LCAENumPy", "LCAEEntropy", "LCAEPNG", "LCAEContainer", "LCAEContext",
+                "LCAEModel", "LCAEREC", "LCAE", "CConvolution",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "LCAEInterface",
+            dependencies: [
+                "LCAESupport", "LCAEEntropy", "LCAEPNG", "LCAEContainer", "LCAEContext", "LCAEModel", "LCAE",
+                "LCAETools",
+            ],
+            exclude: ["include"]
+        ),
         .executableTarget(
             name: "lcae",
             dependencies: [
-                "LCAE",
+                "LCAESupport", "LCAENumPy", "LCAEEntropy", "LCAEPNG", "LCAEContainer", "LCAEContext",
+                "LCAEModel", "LCAEREC", "LCAE", "LCAETools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "LCAETests",
-            dependencies: ["LCAE", "lcae"],
+            dependencies: [
+                "LCAESupport", "LCAENumPy", "LCAEEntropy", "LCAEPNG", "LCAEContainer", "LCAEContext",
+                "LCAEModel", "LCAEREC", "LCAE", "LCAETools", "lcae",
+            ],
             exclude: ["Vectors"]
         ),
     ]

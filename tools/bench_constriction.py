@@ -12,7 +12,7 @@ What it does:
      (per case, op, lane count and thread count) and writes the exact data it used;
   2. times constriction 0.5.0 on that data in this process: single-threaded, one
      untimed warm-up, then the median of R timed runs (the methodology of the research
-     notes, ../shared/research/constriction.md §6):
+     notes, constriction's source):
        categorical256  one model, Categorical(freqs / 2**24, perfect=True), which
                        reproduces the integer weights exactly (checked by probing every
                        symbol through the coder state);

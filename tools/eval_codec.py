@@ -69,7 +69,7 @@ ANCHORS = {
     "WebP": ("WEBP", {"method": 6}),
     "AVIF": ("AVIF", {"speed": 4, "subsampling": "4:4:4"}),
 }
-# (test, anchor) pairs; the paper's figure where it reports one (seed 002, Table 2, Kodak).
+# (test, anchor) pairs; the paper's figure where it reports one (Galpin et al., “Entropy Coding Improvement for Low-complexity Compressive Auto-encoders”, Table 2, Kodak).
 COMPARISONS = [
     ("Contexts", "Base", "−11.07 %"),
     ("Contexts+RDOQ", "Base", "−18.56 %"),
@@ -287,9 +287,9 @@ def markdown(command, images, lcae_qualities, results, table, warnings, jobs, le
            "bpp = 8 × file bytes / (width × height); PSNR measured on the decoded PNG against the original "
            "over all samples of all channels (peak 255). BD-rate is PSNR-based; negative means fewer bits "
            "at equal PSNR. Primary: cubic fit (VCEG-M33); also PCHIP (piecewise cubic interpolation). "
-           "The paper's figures (seed 002, Table 2) are on Kodak with its trained models.", "",
+           "The paper's figures (Galpin et al., Table 2) are on Kodak with its trained models.", "",
            "## BD-rate", "",
-           "| comparison | method | " + " | ".join(names) + " | mean | paper (seed 002, Table 2) |",
+           "| comparison | method | " + " | ".join(names) + " | mean | paper (Galpin et al., Table 2) |",
            "|---|---|" + "---|" * len(names) + "---|---|"]
     for row in table:
         for method in ("cubic", "pchip"):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate Sources/LCAE/REC/InverseNormalTable.swift: the knots of spec §14.2.
+"""Generate Sources/LCAEREC/InverseNormalTable.swift: the knots of spec §14.2.
 
 Each knot is round(2^16 · Φ⁻¹(p)) for p = (v + 0.5) / 2^32, computed with mpmath at 50
 digits, for v = 0 … 63 (the direct table) and, for each bit length L = 7 … 31 of v, for
@@ -13,7 +13,7 @@ import os
 import mpmath
 
 mpmath.mp.dps = 50
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources", "LCAE", "REC", "InverseNormalTable.swift")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources", "LCAEREC", "InverseNormalTable.swift")
 
 
 def knot(v):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reproduce the synthetic study of He, Flamich and Hernández-Lobato (2024), seed 000, with
+"""Reproduce the synthetic study of He, Flamich and Hernández-Lobato (2024), “Accelerating Relative Entropy Coding with Space Partitioning”, with
 `lcae rec encode`: 5-D Gaussian targets Q against P = N(0, I), one dimension collapsed onto P.
 
 Tables printed (Markdown):

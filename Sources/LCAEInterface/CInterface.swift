@@ -1,5 +1,12 @@
 import Foundation
 import LCAE
+import LCAEContainer
+import LCAEContext
+import LCAEEntropy
+import LCAEModel
+import LCAEPNG
+import LCAESupport
+import LCAETools
 
 // The C interface declared in include/lcae.h: thin wrappers over the library that turn every
 // error into the JSON object the header describes and every output into malloc'ed memory.
@@ -21,7 +28,7 @@ private func errorJSON(_ error: Error) -> String {
 }
 
 private struct InterfaceError: Error {
-    var message: String
+    package var message: String
 }
 
 /// A copy of `values` in malloc'ed memory, as the header promises.

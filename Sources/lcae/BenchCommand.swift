@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
 import LCAE
+import LCAEContext
+import LCAEModel
+import LCAENumPy
+import LCAEPNG
+import LCAETools
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import LCAE
+import LCAEContext
+import LCAEModel
+import LCAESupport
+import LCAETools
 
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

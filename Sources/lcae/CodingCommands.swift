@@ -1,5 +1,6 @@
 import ArgumentParser
-import LCAE
+import LCAEEntropy
+import LCAENumPy
 
 /// Options shared by the interop commands: the frequency table and the precision.
 struct ModelOptions: ParsableArguments {

@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
 import LCAE
+import LCAEContainer
+import LCAEModel
+import LCAEPNG
+import LCAESupport
+import LCAETools
 
 enum EntropyArgument: String, ExpressibleByArgument, CaseIterable {
     case contexts, factorized
@@ -14,8 +19,9 @@ struct EncodeCommand: ParsableCommand {
         discussion: """
             Uses the default model for the image's colour format unless --model is given. \
             --quality (1 to 100, default 75) or --lambda sets the latent step; --rdoq runs \
-            inference-based RDOQ (seed 002 §3.2) with λ from the same setting. Prints bits per \
-            pixel, PSNR and time (the PSNR of what every decoder reconstructs).
+            inference-based RDOQ (§3.2 of "Entropy Coding Improvement for Low-complexity \
+            Compressive Auto-encoders") with λ from the same setting. Prints bits per pixel, \
+            PSNR and time (the PSNR of what every decoder reconstructs).
             """)
 
     @Argument(help: "Input PNG.") var input: String

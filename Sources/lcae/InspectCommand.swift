@@ -1,5 +1,7 @@
 import ArgumentParser
-import LCAE
+import LCAEContainer
+import LCAESupport
+import LCAETools
 
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,4 @@
 import ArgumentParser
-import LCAE
 
 @main
 struct LCAECommand: ParsableCommand {

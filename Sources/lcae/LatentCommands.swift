@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
 import LCAE
+import LCAEContainer
+import LCAEContext
+import LCAEModel
+import LCAENumPy
+import LCAESupport
 
 struct FitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

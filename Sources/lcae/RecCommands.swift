@@ -1,6 +1,11 @@
 import ArgumentParser
 import Foundation
 import LCAE
+import LCAEContainer
+import LCAENumPy
+import LCAEREC
+import LCAESupport
+import LCAETools
 
 struct RecCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,6 @@
 import Foundation
+@testable import LCAENumPy
 import Testing
-@testable import LCAE
 
 /// `lcae ans` and `lcae chain` through the executable, on constriction's golden vectors.
 @Suite("lcae ans and lcae chain")

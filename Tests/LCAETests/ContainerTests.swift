@@ -1,6 +1,7 @@
 import Foundation
+@testable import LCAEContainer
+@testable import LCAESupport
 import Testing
-@testable import LCAE
 
 @Suite("Container")
 struct ContainerTests {

@@ -1,6 +1,9 @@
 import Foundation
-import Testing
 @testable import LCAE
+@testable import LCAEContainer
+@testable import LCAEContext
+@testable import LCAESupport
+import Testing
 
 @Suite("Context tables and latent coding")
 struct ContextTests {

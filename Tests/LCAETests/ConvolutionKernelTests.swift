@@ -1,5 +1,6 @@
+@testable import LCAEModel
+@testable import LCAESupport
 import Testing
-@testable import LCAE
 
 /// The convolution kernels (CConvolution) on every instruction set this machine runs, against
 /// the spec's formula (SynthesisTests.reference): every path must give the same bits (§15.4.2).

@@ -1,5 +1,6 @@
 import Foundation
-@testable import LCAE
+@testable import LCAEContainer
+@testable import LCAESupport
 
 /// Paths and files shared by the suites.
 enum Fixtures {

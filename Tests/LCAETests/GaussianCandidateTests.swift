@@ -1,6 +1,7 @@
 import Foundation
+@testable import LCAEREC
+@testable import LCAESupport
 import Testing
-@testable import LCAE
 
 @Suite("Gaussian candidates in fixed point")
 struct GaussianCandidateTests {

@@ -1,6 +1,6 @@
 import Foundation
+@testable import LCAEPNG
 import Testing
-@testable import LCAE
 
 /// `lcae encode`, `decode` and `round-trip` through the executable (README's first command).
 @Suite("lcae encode, decode and round-trip")

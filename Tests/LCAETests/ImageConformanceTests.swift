@@ -1,6 +1,11 @@
 import Foundation
-import Testing
 @testable import LCAE
+@testable import LCAEContainer
+@testable import LCAEModel
+@testable import LCAEPNG
+@testable import LCAESupport
+@testable import LCAETools
+import Testing
 
 /// Image streams and model files of the conformance corpus through the checker (spec §13.3),
 /// whose expectations come from the independent decoder (tools/lcae_parse.py with

@@ -1,6 +1,12 @@
 import Foundation
-import Testing
 @testable import LCAE
+@testable import LCAEContainer
+@testable import LCAEContext
+@testable import LCAEModel
+@testable import LCAEPNG
+@testable import LCAESupport
+@testable import LCAETools
+import Testing
 
 /// Image streams (spec chapter 16) with the default models: encode, decode, options, damage.
 @Suite("Image streams")

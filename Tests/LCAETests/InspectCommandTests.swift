@@ -1,6 +1,6 @@
 import Foundation
+@testable import LCAETools
 import Testing
-@testable import LCAE
 
 /// `lcae inspect` as a user runs it: through the executable.
 @Suite("lcae inspect")

@@ -1,5 +1,7 @@
+import Foundation
+@testable import LCAEEntropy
+@testable import LCAESupport
 import Testing
-@testable import LCAE
 
 @Suite("Interleaved rANS, escapes and payloads")
 struct InterleavedRansTests {
@@ -14,21 +16,10 @@ struct InterleavedRansTests {
     }
 
     static func roundTrip(_ values: [Int32], index: [UInt16]?, models: ModelSet, lanes: Int) throws -> [UInt32] {
-        // The index buffer is used only inside its own closure: a pointer that escapes
-        // withUnsafeBufferPointer is undefined behaviour.
-        let words = try values.withUnsafeBufferPointer { v in
-            try index.map { i in
-                try i.withUnsafeBufferPointer { try InterleavedRans.encode(v, modelIndex: $0, models: models, lanes: lanes) }
-            } ?? InterleavedRans.encode(v, modelIndex: nil, models: models, lanes: lanes)
-        }
+        let words = try InterleavedRans.encode(values.span, modelIndex: index?.span, models: models, lanes: lanes)
         var decoded = [Int32](repeating: 0, count: values.count)
-        try words.withUnsafeBufferPointer { w in
-            try decoded.withUnsafeMutableBufferPointer { out in
-                try index.map { i in
-                    try i.withUnsafeBufferPointer { try InterleavedRans.decode(w, into: out, modelIndex: $0, models: models, lanes: lanes) }
-                } ?? InterleavedRans.decode(w, into: out, models: models, lanes: lanes)
-            }
-        }
+        var output = decoded.mutableSpan
+        try InterleavedRans.decode(words.span, into: &output, modelIndex: index?.span, models: models, lanes: lanes)
         #expect(decoded == values, "lanes \(lanes), \(values.count) values")
         return words
     }
@@ -106,7 +97,7 @@ struct InterleavedRansTests {
         var rng = SplitMix64(seed: 4)
         let set = try ModelSet([Self.randomModel(4, &rng)])
         #expect(throws: EntropyError.self) {
-            _ = try [Int32(4)].withUnsafeBufferPointer { try InterleavedRans.encode($0, models: set, lanes: 1) }
+            _ = try InterleavedRans.encode([Int32(4)].span, models: set, lanes: 1)
         }
     }
 
@@ -120,15 +111,12 @@ struct InterleavedRansTests {
             let words = try Self.roundTrip(values, index: nil, models: set, lanes: lanes)
             func decode(_ w: [UInt32]) -> EntropyError? {
                 var out = [Int32](repeating: 0, count: values.count)
-                return w.withUnsafeBufferPointer { w in
-                    out.withUnsafeMutableBufferPointer { o in
-                        do {
-                            try InterleavedRans.decode(w, into: o, models: set, lanes: lanes)
-                            return nil
-                        } catch {
-                            return error as? EntropyError
-                        }
-                    }
+                var output = out.mutableSpan
+                do throws(EntropyError) {
+                    try InterleavedRans.decode(w.span, into: &output, models: set, lanes: lanes)
+                    return nil
+                } catch {
+                    return error
                 }
             }
             // With one lane, no words is the valid (constriction) code of a run of symbol 0 from state 0,
@@ -183,12 +171,10 @@ struct InterleavedRansTests {
     func shortLaneStates() throws {
         let set = try ModelSet([CategoricalModel(frequencies: [1 << 23, 1 << 23], precision: 24)])
         var out = [Int32](repeating: 0, count: 2)
+        var output = out.mutableSpan
         #expect(throws: EntropyError.self) {
-            try [UInt32](repeating: 7, count: 15).withUnsafeBufferPointer { w in
-                try out.withUnsafeMutableBufferPointer { try InterleavedRans.decode(w, into: $0, models: set, lanes: 8) }
-            }
+            try InterleavedRans.decode([UInt32](repeating: 7, count: 15).span, into: &output, models: set, lanes: 8)
         }
     }
 }
 
-import Foundation

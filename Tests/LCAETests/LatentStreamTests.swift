@@ -1,6 +1,10 @@
 import Foundation
-import Testing
 @testable import LCAE
+@testable import LCAEContainer
+@testable import LCAEContext
+@testable import LCAENumPy
+@testable import LCAESupport
+import Testing
 
 /// Streams of context-coded latents (spec chapter 12): writing, reading, and every check a reader makes.
 @Suite("Latent streams")

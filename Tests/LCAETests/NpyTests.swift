@@ -1,6 +1,6 @@
 import Foundation
+@testable import LCAENumPy
 import Testing
-@testable import LCAE
 
 /// The .npy reader against files NumPy wrote (tools/make_npy_fixtures.py), and against damage.
 @Suite(".npy files")

@@ -1,6 +1,8 @@
 import Foundation
+@testable import LCAENumPy
+@testable import LCAEPNG
+@testable import LCAESupport
 import Testing
-@testable import LCAE
 
 /// The PNG reader against files and samples from tools/make_png_fixtures.py (checked there with Pillow),
 /// the writer by round trips, and both against damaged and hostile files.

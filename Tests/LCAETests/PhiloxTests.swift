@@ -1,5 +1,5 @@
+@testable import LCAEREC
 import Testing
-@testable import LCAE
 
 @Suite("Philox4x32-10")
 struct PhiloxTests {

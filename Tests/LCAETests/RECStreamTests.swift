@@ -1,6 +1,10 @@
 import Foundation
-import Testing
 @testable import LCAE
+@testable import LCAEContainer
+@testable import LCAEREC
+@testable import LCAESupport
+@testable import LCAETools
+import Testing
 
 /// Every reader check of spec §14.8 on RECC chunks, with its code and offset, and damage sweeps.
 @Suite("REC: streams and malformed RECC chunks")

@@ -1,6 +1,9 @@
 import Foundation
-import Testing
 @testable import LCAE
+@testable import LCAEContainer
+@testable import LCAEREC
+@testable import LCAESupport
+import Testing
 
 /// Chapter 14 against an independent implementation (tools/rec_reference.py, written from the
 /// spec, stdlib only): Philox, q16, blocks, partition, regenerated candidates and index streams.

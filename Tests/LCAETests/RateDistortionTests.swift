@@ -1,5 +1,9 @@
-import Testing
 @testable import LCAE
+@testable import LCAEContainer
+@testable import LCAEContext
+@testable import LCAEModel
+@testable import LCAESupport
+import Testing
 
 /// RDOQ for models other than block transforms: the windowed synthesis it measures D with, and
 /// the optimiser itself.

@@ -1,6 +1,8 @@
 import Foundation
+@testable import LCAEContext
+@testable import LCAEModel
+@testable import LCAESupport
 import Testing
-@testable import LCAE
 
 /// The model file (spec chapter 15) and the integer synthesis network (§15.4), checked against a
 /// reference written from the spec's formulas, position by position, in 64-bit arithmetic.

@@ -1,5 +1,8 @@
 import Crypto
 import Foundation
+import LCAEContainer
+import LCAEModel
+import LCAESupport
 
 /// The models shipped in the package (spec §15.7): a 16 × 16 block transform for RGB and one
 /// for grey, trained by `lcae train-model` on `samples/images/`, with their table sets.

@@ -1,3 +1,6 @@
+import LCAEModel
+import LCAEPNG
+
 /// The encoder's path from pixels to an unquantized latent (spec §15.6, informative): pick the
 /// smallest latent whose synthesis covers the image, pad the image to the synthesis output
 /// size by repeating its last row and column, run the analysis network.

@@ -1,3 +1,9 @@
+import LCAEContainer
+import LCAEContext
+import LCAEModel
+import LCAEPNG
+import LCAESupport
+
 /// Decodes an image stream to pixels (spec §16.4): the latent (chapter 12), the latent step,
 /// the integer synthesis network of the bound model (chapter 15), then the hash checks.
 public struct ImageDecoder: Sendable {

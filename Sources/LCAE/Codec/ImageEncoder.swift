@@ -1,4 +1,8 @@
 import Foundation
+import LCAEContainer
+import LCAEContext
+import LCAEModel
+import LCAEPNG
 
 /// Encodes an image with a model (spec chapter 16): analysis, quantization at a latent step,
 /// optional rate-distortion optimised quantization, then the latent chunks with tables the
@@ -10,7 +14,7 @@ public struct ImageEncoder: Sendable {
     public var entropy: Model.TableSet.Kind
     /// Tables fitted elsewhere, carried in-band instead of the model's own.
     public var tables: ContextTables?
-    /// Run RDOQ (seed 002 §3.2) with this λ, when set.
+    /// Run RDOQ (“Entropy Coding Improvement for Low-complexity Compressive Auto-encoders” §3.2) with this λ, when set.
     public var rdoq: RateDistortionOptimizer?
     public var lanes: Int
     public var substreams: Int

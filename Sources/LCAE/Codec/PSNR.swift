@@ -1,4 +1,5 @@
 import Foundation
+import LCAEPNG
 
 extension Image {
     /// Peak signal-to-noise ratio against `other` in dB, over every sample of every channel,

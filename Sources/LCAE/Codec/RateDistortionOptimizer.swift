@@ -1,6 +1,10 @@
 import Foundation
+import LCAEContext
+import LCAEModel
+import LCAEPNG
+import LCAESupport
 
-/// Inference-based rate-distortion optimised quantization (seed 002 §3.2), an encoder tool:
+/// Inference-based rate-distortion optimised quantization (“Entropy Coding Improvement for Low-complexity Compressive Auto-encoders” §3.2), an encoder tool:
 /// the decoder's own integer synthesis is in the loop, each value that is not its channel's
 /// most probable value is tried at ±1, a move is kept when it lowers D + λR, and a few passes
 /// run over the latent. D is the squared error of the decoded samples against the original
@@ -143,51 +147,52 @@ public struct RateDistortionOptimizer: Sendable {
                 return sum
             }
             for pass in 0..<passes {
-                var moved = [Int](repeating: 0, count: tilesY * tilesX)
+                var total = 0
                 for phase in 0..<4 {
                     let tiles = (0..<(tilesY * tilesX)).filter { t in (t / tilesX) % 2 == phase / 2 && (t % tilesX) % 2 == phase % 2 }
-                    moved.withUnsafeMutableBufferPointer { counts in
-                        nonisolated(unsafe) let counts = counts
-                        parallel(tiles.count, threads: threads) { j in
-                            let t = tiles[j]
-                            let (ty, tx) = (t / tilesX, t % tilesX)
-                            for r in (ty * tile)..<min(h, (ty + 1) * tile) {
-                                for col in (tx * tile)..<min(w, (tx + 1) * tile) {
-                                    let area = pixels(r, col)
-                                    guard area.height > 0, area.width > 0, let windows = windowed.windows(for: area, height: h, width: w) else {
-                                        continue
+                    // Tiles of one phase are further apart than a window reaches, so each
+                    // thread reads and writes values that no other thread of the phase writes.
+                    let counts = Parallel.map(tiles.count, threads: threads) { j in
+                        var count = 0
+                        let t = tiles[j]
+                        let (ty, tx) = (t / tilesX, t % tilesX)
+                        for r in (ty * tile)..<min(h, (ty + 1) * tile) {
+                            for col in (tx * tile)..<min(w, (tx + 1) * tile) {
+                                let area = pixels(r, col)
+                                guard area.height > 0, area.width > 0, let windows = windowed.windows(for: area, height: h, width: w) else {
+                                    continue
+                                }
+                                // The window's error as the latent stands; a move at this
+                                // position makes the candidate's error the current one.
+                                var current: Int?
+                                for k in rate.order {
+                                    let v = shared[k, r, col]
+                                    let mode = rate.mostProbable[k]
+                                    if v == mode { continue }
+                                    let tries = candidates.isEmpty ? [v < mode ? 1 : -1] : candidates
+                                    var best: (delta: Int32, cost: Double, error: Int) = (0, 0, 0)
+                                    for delta in tries {
+                                        let (candidate, overflow) = v.addingReportingOverflow(delta)
+                                        if overflow { continue }
+                                        let bits = rate.delta(shared, channel: k, row: r, column: col, from: v, to: candidate)
+                                        let base = current ?? error(area, windows, changing: nil)
+                                        current = base
+                                        let candidateError = error(area, windows, changing: (k, r, col, candidate))
+                                        let cost = Double(candidateError - base) + lambda * bits
+                                        if cost < best.cost { best = (delta, cost, candidateError) }
                                     }
-                                    // The window's error as the latent stands; a move at this
-                                    // position makes the candidate's error the current one.
-                                    var current: Int?
-                                    for k in rate.order {
-                                        let v = shared[k, r, col]
-                                        let mode = rate.mostProbable[k]
-                                        if v == mode { continue }
-                                        let tries = candidates.isEmpty ? [v < mode ? 1 : -1] : candidates
-                                        var best: (delta: Int32, cost: Double, error: Int) = (0, 0, 0)
-                                        for delta in tries {
-                                            let (candidate, overflow) = v.addingReportingOverflow(delta)
-                                            if overflow { continue }
-                                            let bits = rate.delta(shared, channel: k, row: r, column: col, from: v, to: candidate)
-                                            let base = current ?? error(area, windows, changing: nil)
-                                            current = base
-                                            let candidateError = error(area, windows, changing: (k, r, col, candidate))
-                                            let cost = Double(candidateError - base) + lambda * bits
-                                            if cost < best.cost { best = (delta, cost, candidateError) }
-                                        }
-                                        if best.delta != 0 {
-                                            shared[k, r, col] = v &+ best.delta
-                                            current = best.error
-                                            counts[t] += 1
-                                        }
+                                    if best.delta != 0 {
+                                        shared[k, r, col] = v &+ best.delta
+                                        current = best.error
+                                        count += 1
                                     }
                                 }
                             }
                         }
+                        return count
                     }
+                    total += counts.reduce(0, +)
                 }
-                let total = moved.reduce(0, +)
                 moves.append(total)
                 progress("RDOQ pass \(pass + 1)/\(passes): \(total) of \(c * h * w) values moved")
                 if total == 0 { break }
@@ -415,7 +420,7 @@ protocol LatentValues {
 extension LatentTensor: LatentValues {}
 
 /// A latent's values in a buffer that RDOQ's threads share, each writing only its own tiles.
-struct SharedLatent: LatentValues, @unchecked Sendable {
+struct SharedLatent: LatentValues {
     let values: UnsafeMutableBufferPointer<Int32>
     let channels: Int, height: Int, width: Int
 

@@ -1,3 +1,6 @@
+import LCAENumPy
+import LCAEPNG
+
 extension Image {
     /// The samples as a NumPy array of shape (height, width, channels), `|u1` for 8-bit and
     /// `<u2` for 16-bit samples: the form the external-decoder contract uses for images (spec

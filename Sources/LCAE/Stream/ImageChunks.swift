@@ -1,14 +1,11 @@
 import Crypto
-
-extension ChunkType {
-    /// The latent step: how decoded latent values scale into the synthesis input (spec §16.2).
-    public static let latentStep = ChunkType(0x53, 0x54, 0x45, 0x50)  // "STEP"
-    /// SHA-256 of the decoded image (spec §16.3).
-    public static let imageHash = ChunkType(0x69, 0x48, 0x53, 0x48)  // "iHSH"
-}
+import LCAEContainer
+import LCAEModel
+import LCAEPNG
+import LCAESupport
 
 /// The payloads of the image chunks (spec chapter 16).
-enum ImageChunk {
+package enum ImageChunk {
     static func step(_ step: LatentStep) -> Chunk {
         var w = ByteWriter()
         w.u8(0)
@@ -53,7 +50,7 @@ enum ImageChunk {
     /// SHA-256 of the samples as iHSH defines them (spec §16.3): one byte each at bit depth 8,
     /// two (little-endian) at 16. They are serialized a slice at a time, so that the bytes
     /// never exist as one array as large as the image.
-    static func hash(_ image: Image) -> [UInt8] {
+    package static func hash(_ image: Image) -> [UInt8] {
         var hasher = SHA256()
         let width = image.bitDepth == 8 ? 1 : 2
         let slice = 1 << 15

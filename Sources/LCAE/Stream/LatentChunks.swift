@@ -1,17 +1,9 @@
 import Crypto
-
-extension ChunkType {
-    /// In-band context tables, deflated (spec §12.5.1).
-    public static let tables = ChunkType(0x43, 0x54, 0x41, 0x42)  // "CTAB"
-    /// Context tables named by the SHA-256 of their body (spec §12.5.2).
-    public static let tableReference = ChunkType(0x43, 0x52, 0x45, 0x46)  // "CREF"
-    /// Channel activation bits (spec §12.5.3).
-    public static let activation = ChunkType(0x41, 0x43, 0x54, 0x56)  // "ACTV"
-    /// The coded values of an integer latent (spec §12.5.4).
-    public static let latentPayload = ChunkType(0x4C, 0x41, 0x54, 0x50)  // "LATP"
-    /// SHA-256 of a decoded integer latent (spec §12.7).
-    public static let latentHash = ChunkType(0x6C, 0x48, 0x53, 0x48)  // "lHSH"
-}
+import LCAEContainer
+import LCAEContext
+import LCAEEntropy
+import LCAENumPy
+import LCAESupport
 
 /// How a stream carries the tables of one latent.
 public enum TablePlacement: Equatable, Sendable {
@@ -56,7 +48,7 @@ public enum TableFile {
 }
 
 /// The payloads of the latent chunks (spec §12.5).
-enum LatentChunk {
+package enum LatentChunk {
     static func tables(_ index: Int, _ tables: ContextTables) -> Chunk {
         let body = tables.body()
         let deflated = Deflate.compress(body)
@@ -81,7 +73,7 @@ enum LatentChunk {
     }
 
     /// SHA-256 over the latent's values as int32 little-endian, channel-major (spec §12.7).
-    static func hash(_ tensor: LatentTensor) -> [UInt8] {
+    package static func hash(_ tensor: LatentTensor) -> [UInt8] {
         var hasher = SHA256()
         tensor.values.withUnsafeBufferPointer { values in
             #if _endian(little)
@@ -93,7 +85,7 @@ enum LatentChunk {
         return Array(hasher.finalize())
     }
 
-    static func latentHash(_ index: Int, _ tensor: LatentTensor) -> Chunk {
+    package static func latentHash(_ index: Int, _ tensor: LatentTensor) -> Chunk {
         Chunk(type: .latentHash, payload: [UInt8(index)] + hash(tensor))
     }
 }

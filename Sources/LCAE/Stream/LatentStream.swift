@@ -1,3 +1,9 @@
+import LCAEContainer
+import LCAEContext
+import LCAEEntropy
+import LCAEREC
+import LCAESupport
+
 /// Writes and reads streams of integer latents coded with context tables (spec chapter 12).
 public struct LatentEncoder: Sendable {
     public var lanes: Int
@@ -54,7 +60,7 @@ public struct LatentEncoder: Sendable {
     }
 
     /// Codes the latent twice: with `given` tables referenced, and with tables fitted to this latent
-    /// in-band; keeps the smaller stream (the "in-band only when that costs fewer bits").
+    /// in-band; keeps the smaller stream (in-band only when that costs fewer bits).
     public func automatic(_ tensor: LatentTensor, given: ContextTables, fitter: ContextFitter) throws -> (Container, Choice) {
         let referenced = try container(tensor, tables: given, placement: .referenced)
         let (own, _) = try fitter.fit([tensor])
