@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "LCAEEntropy", targets: ["LCAEEntropy"]),
         // PNG reading and writing on their own.
         .library(name: "LCAEPNG", targets: ["LCAEPNG"]),
+        // What `lcae inspect` prints: every chunk and field with its offset, as JSON values.
+        .library(name: "LCAEInspect", targets: ["LCAEInspect"]),
         .executable(name: "lcae", targets: ["lcae"]),
         // The C interface (include/lcae.h) as a shared library, for Python and other languages.
         .library(name: "LCAEInterface", type: .dynamic, targets: ["LCAEInterface"]),
@@ -58,13 +60,15 @@ let package = Package(
             ],
             resources: [.copy("Resources")]
         ),
+        // Inspection: the chunks and fields of a stream, with their offsets.
+        .target(name: "LCAEInspect", dependencies: ["LCAESupport", "LCAEContainer", "LCAEContext", "LCAEREC"]),
         // What the command-line tool and the tests use beyond the format: benchmarks, the
-        // conformance runner, inspection, the block-transform trainer.
+        // conformance runner, the block-transform trainer.
         .target(
             name: "LCAETools",
             dependencies: [
                 "LCAESupport", "LCAENumPy", "LCAEEntropy", "LCAEPNG", "LCAEContainer", "LCAEContext",
-                "LCAEModel", "LCAEREC", "LCAE", "CConvolution",
+                "LCAEModel", "LCAEREC", "LCAE", "LCAEInspect", "CConvolution",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -72,7 +76,7 @@ let package = Package(
             name: "LCAEInterface",
             dependencies: [
                 "LCAESupport", "LCAEEntropy", "LCAEPNG", "LCAEContainer", "LCAEContext", "LCAEModel", "LCAE",
-                "LCAETools",
+                "LCAEInspect", "LCAETools",
             ],
             exclude: ["include"]
         ),
@@ -80,7 +84,7 @@ let package = Package(
             name: "lcae",
             dependencies: [
                 "LCAESupport", "LCAENumPy", "LCAEEntropy", "LCAEPNG", "LCAEContainer", "LCAEContext",
-                "LCAEModel", "LCAEREC", "LCAE", "LCAETools",
+                "LCAEModel", "LCAEREC", "LCAE", "LCAEInspect", "LCAETools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -88,7 +92,7 @@ let package = Package(
             name: "LCAETests",
             dependencies: [
                 "LCAESupport", "LCAENumPy", "LCAEEntropy", "LCAEPNG", "LCAEContainer", "LCAEContext",
-                "LCAEModel", "LCAEREC", "LCAE", "LCAETools", "lcae",
+                "LCAEModel", "LCAEREC", "LCAE", "LCAEInspect", "LCAETools", "lcae",
             ],
             exclude: ["Vectors"]
         ),

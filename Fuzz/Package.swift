@@ -10,6 +10,8 @@ let package = Package(
     name: "LCAEFuzz",
     dependencies: [.package(name: "LCAE", path: "..")],
     targets: [.target(name: "FuzzSupport")] + targets.map { name in
-        .executableTarget(name: name, dependencies: ["FuzzSupport", .product(name: "LCAE", package: "LCAE")])
+        .executableTarget(name: name, dependencies: [
+            "FuzzSupport", .product(name: "LCAE", package: "LCAE"), .product(name: "LCAEInspect", package: "LCAE"),
+        ])
     }
 )

@@ -7,7 +7,7 @@ import LCAESupport
 /// the header if it was read, then the error.
 public struct ContainerScan: Sendable {
     public var chunks: [ChunkRecord] = []
-    public var header: Header?
+    public var header: StreamHeader?
     /// HEAD's fields with their file offsets (also those read before a HEAD error).
     public var headerFields: [Field] = []
     /// Problems in ancillary chunks: reported, never fatal (spec §5.4).
@@ -24,30 +24,30 @@ public struct ContainerScan: Sendable {
 /// limits before it is used; every CRC is verified; payloads are slices of
 /// the input, never copies.
 public struct ContainerReader: Sendable {
-    public var limits: Limits
+    public var limits: ReaderLimits
 
     /// A reader with the given limits; by default those of the highest level.
-    public init(limits: Limits = Level.highest) {
+    public init(limits: ReaderLimits = Level.highest) {
         self.limits = limits
     }
 
     /// Reads a whole file, throwing the first error.
-    public func read(_ bytes: [UInt8]) throws(ContainerError) -> Container {
+    public func read(_ bytes: [UInt8]) throws(ContainerError) -> ContainerStream {
         let scan = scan(bytes)
         if let error = scan.error { throw error }
         guard let header = scan.header else {
             throw ContainerError(.missingChunk, at: 0, "no HEAD chunk (spec §6)")
         }
-        return Container(header: header, chunks: scan.container)
+        return ContainerStream(header: header, chunks: scan.container)
     }
 
     /// Reads the file at `path` (after checking its size against the limits), then parses it.
-    public func read(contentsOf path: String) throws(ContainerError) -> Container {
+    public func read(contentsOf path: String) throws(ContainerError) -> ContainerStream {
         try read(Self.load(path, limits: limits))
     }
 
     /// Loads a file, refusing one larger than any stream the limits admit.
-    public static func load(_ path: String, limits: Limits) throws(ContainerError) -> [UInt8] {
+    public static func load(_ path: String, limits: ReaderLimits) throws(ContainerError) -> [UInt8] {
         let attributes: [FileAttributeKey: Any]
         do {
             attributes = try FileManager.default.attributesOfItem(atPath: path)
@@ -153,7 +153,7 @@ public struct ContainerReader: Sendable {
 
             switch type {
             case .head:
-                let header = try Header.parse(payload, fileOffset: chunkAt + 8, limits: limits, fields: &scan.headerFields)
+                let header = try StreamHeader.parse(payload, fileOffset: chunkAt + 8, limits: limits, fields: &scan.headerFields)
                 scan.header = header
                 effective = limits.intersection(Level.limits(header.level) ?? limits)
             case .end:

@@ -2,10 +2,10 @@ import LCAESupport
 
 /// Assembles a stream: HEAD from the header, the given chunks, then LEND (spec §6).
 public struct ContainerWriter: Sendable {
-    public var header: Header
+    public var header: StreamHeader
     private var body: [Chunk] = []
 
-    public init(header: Header) {
+    public init(header: StreamHeader) {
         self.header = header
     }
 
@@ -14,10 +14,10 @@ public struct ContainerWriter: Sendable {
         body.append(chunk)
     }
 
-    /// The stream as a `Container`, checked by reading its bytes back so a writer never emits what a reader refuses.
-    public func container() throws(ContainerError) -> Container {
+    /// The stream as a `ContainerStream`, checked by reading its bytes back so a writer never emits what a reader refuses.
+    public func container() throws(ContainerError) -> ContainerStream {
         let chunks = [Chunk(type: .head, payload: header.payload())] + body + [Chunk(type: .end, payload: [])]
-        let candidate = Container(header: header, chunks: chunks)
+        let candidate = ContainerStream(header: header, chunks: chunks)
         let bytes = candidate.bytes()
         _ = try ContainerReader().read(bytes)
         return candidate

@@ -117,7 +117,7 @@ extension ContextTables {
     public var sha256: [UInt8] { Array(SHA256.hash(data: body())) }
 
     /// The most bytes a body may have under `limits` (spec §12.2): what a reader allows an inflater to produce.
-    public static func maxBodySize(_ limits: Limits) -> Int {
+    public static func maxBodySize(_ limits: ReaderLimits) -> Int {
         let perChannel = 19 + 2 + 4 * 4 * limits.maxSymbolsPerTable
         let (product, overflow) = perChannel.multipliedReportingOverflow(by: limits.maxChannels)
         return overflow ? Int.max : 4 + product
@@ -125,7 +125,7 @@ extension ContextTables {
 
     /// Parses and validates a table body (spec §12.2); `fileOffset` is where the body starts,
     /// for error offsets (0 when it came out of an inflater: offsets are then into the body).
-    public static func parse(_ body: ArraySlice<UInt8>, fileOffset: Int = 0, limits: Limits = Level.highest) throws(ContainerError) -> ContextTables {
+    public static func parse(_ body: ArraySlice<UInt8>, fileOffset: Int = 0, limits: ReaderLimits = Level.highest) throws(ContainerError) -> ContextTables {
         var r = ByteReader(body, fileOffset: fileOffset)
         let countAt = r.offset
         let count = Int(try r.u16("channel_count"))

@@ -3,6 +3,7 @@ import LCAE
 import LCAEContainer
 import LCAEContext
 import LCAEEntropy
+import LCAEInspect
 import LCAEModel
 import LCAEPNG
 import LCAESupport
@@ -79,16 +80,16 @@ private func strings(_ list: UnsafePointer<UnsafePointer<CChar>?>?, _ count: Int
 /// caller that decodes many streams pays for reading, hashing and parsing a model once.
 private final class ModelCache: @unchecked Sendable {
     private let lock = NSLock()
-    private var entries: [String: (size: Int, modified: Date, model: Model)] = [:]
+    private var entries: [String: (size: Int, modified: Date, model: CodecModel)] = [:]
 
-    func model(at path: String) throws -> Model {
+    func model(at path: String) throws -> CodecModel {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
         let modified = attributes?[.modificationDate] as? Date ?? .distantPast
         if let entry = lock.withLock({ entries[path] }), entry.size == size, entry.modified == modified, size >= 0 {
             return entry.model
         }
-        let model = try Model.read(contentsOf: path)
+        let model = try CodecModel.read(contentsOf: path)
         lock.withLock { entries[path] = (size, modified, model) }
         return model
     }
@@ -96,7 +97,7 @@ private final class ModelCache: @unchecked Sendable {
 
 private let models = ModelCache()
 
-private func readModels(_ list: UnsafePointer<UnsafePointer<CChar>?>?, _ count: Int32) throws -> [Model] {
+private func readModels(_ list: UnsafePointer<UnsafePointer<CChar>?>?, _ count: Int32) throws -> [CodecModel] {
     try strings(list, count).map { try models.model(at: $0) }
 }
 
@@ -178,7 +179,7 @@ public func lcaeEncodeImage(_ samples: UnsafePointer<UInt8>?, _ width: Int32, _ 
         let (count, overflow) = Int(width).multipliedReportingOverflow(by: Int(height) * Int(channels))
         guard !overflow else { throw CodecError(.unsupportedImage, "an image too large to address") }
         let values = try bytes(samples, count).map { UInt16($0) }
-        let image = try Image(width: Int(width), height: Int(height), channels: Int(channels), bitDepth: 8, samples: values)
+        let image = try RasterImage(width: Int(width), height: Int(height), channels: Int(channels), bitDepth: 8, samples: values)
         guard lambda > 0 || (1...100).contains(quality) else { throw CodecError(.badOption, "quality is 1 to 100, or give a positive lambda") }
         guard (1...3).contains(effort), passes >= 1 else { throw CodecError(.badOption, "RDOQ effort is 1 to 3 and passes at least 1") }
         let step = lambda > 0 ? Quality.step(lambda: lambda) : Quality.step(Int(quality))
@@ -210,7 +211,7 @@ public func lcaeEncodeLatents(_ values: UnsafePointer<Int32>?, _ channels: Int32
         let tensor = LatentTensor(channels: Int(channels), height: Int(height), width: Int(width),
                                   values: Array(UnsafeBufferPointer(start: values, count: count)))
         let encoder = LatentEncoder(lanes: Int(lanes), substreams: Int(substreams), threads: threadCount(threads))
-        let container: Container
+        let container: ContainerStream
         if let tablesPath {
             let given = try TableFile.read(contentsOf: String(cString: tablesPath))
             switch placement {

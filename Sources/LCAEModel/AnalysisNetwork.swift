@@ -31,7 +31,7 @@ public struct AnalysisNetwork: Sendable {
     }
 
     /// Nil for a decode-only model.
-    public init?(_ model: Model, path: KernelPath = .best) {
+    public init?(_ model: CodecModel, path: KernelPath = .best) {
         guard !model.analysis.isEmpty else { return nil }
         self.path = min(path, .best)
         if case .convolution(let c) = model.analysis[0], !c.transposed, c.kernelHeight == c.strideY, c.kernelWidth == c.strideX,

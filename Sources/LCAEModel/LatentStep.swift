@@ -11,12 +11,12 @@ public struct LatentStep: Equatable, Sendable {
     }
 
     /// The step a stream without a STEP chunk uses: 2^F_in, the model's step 1 (spec §16.2).
-    public static func unit(_ model: Model) -> LatentStep {
+    public static func unit(_ model: CodecModel) -> LatentStep {
         LatentStep(shift: 0, gains: [1 << UInt32(model.inputFractionBits)])
     }
 
     /// The gains that make the network see `step` × ŷ, to within 2^-16 relative precision.
-    public static func approximating(_ step: Double, model: Model) -> LatentStep {
+    public static func approximating(_ step: Double, model: CodecModel) -> LatentStep {
         let scaled = step * Double(1 << model.inputFractionBits)
         var shift = 0
         while shift < 31 && scaled * Double(1 << (shift + 1)) < Double(1 << 24) { shift += 1 }
@@ -25,7 +25,7 @@ public struct LatentStep: Equatable, Sendable {
     }
 
     /// The step the network sees, in latent units at step 1.
-    public func step(_ channel: Int, model: Model) -> Double {
+    public func step(_ channel: Int, model: CodecModel) -> Double {
         Double(gain(channel)) / Double(1 << shift) / Double(1 << model.inputFractionBits)
     }
 

@@ -5,7 +5,7 @@ import LCAEContext
 /// convolution. Because the sums wrap, their order does not matter: every implementation,
 /// thread count and platform gives the same bits.
 public struct SynthesisNetwork: Sendable {
-    public let model: Model
+    public let model: CodecModel
     /// The kernels' instruction set: `KernelPath.best` unless a caller chooses (tests run
     /// every path the machine supports; all give the same bits).
     public let path: KernelPath
@@ -18,7 +18,7 @@ public struct SynthesisNetwork: Sendable {
         case blockTransposed(BlockTransposedConvolution)
     }
 
-    public init(_ model: Model, path: KernelPath = .best) {
+    public init(_ model: CodecModel, path: KernelPath = .best) {
         self.model = model
         self.path = min(path, .best)
         steps = Layer.fused(model.synthesis).flatMap { layer -> [Step] in

@@ -9,7 +9,7 @@ package struct WindowedSynthesis: Sendable {
         case convolution(PackedInt16Convolution)
     }
 
-    let model: Model
+    let model: CodecModel
     let steps: [Step]
     let path: KernelPath
 

@@ -1,8 +1,8 @@
-/// An error found while reading or writing a PNG file, or building an `Image`.
+/// An error found while reading or writing a PNG file, or building an `RasterImage`.
 ///
 /// `code` is stable across releases: tools compare it by its raw value.
 /// `offset` is the byte offset in the file of the chunk or field at fault
-/// (0 for errors that are not about file bytes, such as an invalid `Image`).
+/// (0 for errors that are not about file bytes, such as an invalid `RasterImage`).
 public struct PNGError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Stable error codes of the image layer.
     public enum Code: String, Sendable, CaseIterable, Codable {
@@ -27,7 +27,7 @@ public struct PNGError: Error, Equatable, Sendable, CustomStringConvertible {
         case badCompression
         /// A scanline starts with a filter type other than 0 to 4.
         case badFilter
-        /// An `Image` with inconsistent sizes or samples above its bit depth.
+        /// An `RasterImage` with inconsistent sizes or samples above its bit depth.
         case badImage
         /// The file could not be read or written.
         case ioError

@@ -1,7 +1,7 @@
 import Foundation
 import LCAESupport
 
-/// Decodes PNG files into the codec's `Image` form.
+/// Decodes PNG files into the codec's `RasterImage` form.
 ///
 /// Every standard PNG is read: colour types 0, 2, 3, 4 and 6 at all their bit
 /// depths, Adam7 interlacing, the five filters, image data split over any
@@ -34,7 +34,7 @@ public struct PNGReader: Sendable {
 
     /// A decoded file: the image and what was lost converting it.
     public struct Decoded: Equatable, Sendable {
-        public var image: Image
+        public var image: RasterImage
         /// The file's IHDR, for reports (source colour type, bit depth, interlacing).
         public var header: PNGHeader
         /// True when the file had transparency that the image no longer has: an alpha
@@ -235,13 +235,13 @@ public struct PNGReader: Sendable {
     /// Converts unfiltered scanlines to the image's samples: alpha dropped, palette expanded, low depths scaled.
     private func expand(
         _ data: UnsafeBufferPointer<UInt8>, _ header: PNGHeader, _ passes: [PNGHeader.Pass], palette: [UInt8], dataOffset: Int
-    ) throws(PNGError) -> Image {
+    ) throws(PNGError) -> RasterImage {
         let width = header.width
         let colorType = header.colorType
         let channels = colorType == .grey || colorType == .greyAlpha ? 1 : 3
         let bitDepth = header.bitDepth == 16 ? 16 : 8
         let stored = colorType.storedChannels
-        let count = try Image.sampleCount(width: width, height: header.height, channels: channels, bitDepth: bitDepth)
+        let count = try RasterImage.sampleCount(width: width, height: header.height, channels: channels, bitDepth: bitDepth)
         var samples = [UInt16](repeating: 0, count: count)
         let entries = palette.count / 3
         var badIndex: (x: Int, y: Int, index: Int)?
@@ -295,7 +295,7 @@ public struct PNGReader: Sendable {
             throw PNGError(.badPalette, at: dataOffset,
                            "pixel (\(badIndex.x), \(badIndex.y)) has palette index \(badIndex.index); PLTE has \(entries) entries")
         }
-        return Image(unchecked: width, height: header.height, channels: channels, bitDepth: bitDepth, samples: samples)
+        return RasterImage(unchecked: width, height: header.height, channels: channels, bitDepth: bitDepth, samples: samples)
     }
 
     /// Sample `i` of a row packed at `depth` (1, 2 or 4) bits, leftmost pixel in the high bits.

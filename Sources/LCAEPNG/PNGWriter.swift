@@ -1,6 +1,6 @@
 import LCAESupport
 
-/// Encodes an `Image` as a PNG file: grey or RGB, 8 or 16 bits, not interlaced.
+/// Encodes an `RasterImage` as a PNG file: grey or RGB, 8 or 16 bits, not interlaced.
 ///
 /// Each scanline gets the filter whose output has the smallest sum of absolute
 /// (signed) byte values, the heuristic libpng uses; the filtered data is one
@@ -19,7 +19,7 @@ public struct PNGWriter: Sendable {
     }
 
     /// The PNG file's bytes.
-    public func encode(_ image: Image) -> [UInt8] {
+    public func encode(_ image: RasterImage) -> [UInt8] {
         let header = PNGHeader(width: image.width, height: image.height, bitDepth: image.bitDepth,
                                colorType: image.channels == 1 ? .grey : .rgb, interlaced: false)
         let compressed = Deflate.compress(filteredScanlines(image, header), level: Int32(compressionLevel))
@@ -36,7 +36,7 @@ public struct PNGWriter: Sendable {
     }
 
     /// Writes the file atomically: a crash leaves either the old file or the whole new one.
-    public func write(_ image: Image, to path: String) throws(PNGError) {
+    public func write(_ image: RasterImage, to path: String) throws(PNGError) {
         do {
             try AtomicFile.write(encode(image), to: path)
         } catch {
@@ -45,7 +45,7 @@ public struct PNGWriter: Sendable {
     }
 
     /// Scanlines as big-endian samples, each behind its chosen filter-type byte.
-    private func filteredScanlines(_ image: Image, _ header: PNGHeader) -> [UInt8] {
+    private func filteredScanlines(_ image: RasterImage, _ header: PNGHeader) -> [UInt8] {
         let rowBytes = header.rowBytes(columns: image.width)
         let stride = header.filterStride
         var raw = [UInt8](repeating: 0, count: rowBytes * image.height)

@@ -3,11 +3,11 @@
 ///
 /// z = Φ⁻¹((u + 0.5) / 2^32) in Q16 (an Int32 holding z · 2^16), from a table of knots
 /// (`tools/make_inverse_normal.py`) with linear interpolation, exactly antisymmetric.
-public enum GaussianCandidate {
+package enum GaussianCandidate {
     /// Fraction bits of the fixed-point value.
-    public static let fractionBits = 16
+    package static let fractionBits = 16
 
-    public static func q16(_ u: UInt32) -> Int32 {
+    package static func q16(_ u: UInt32) -> Int32 {
         u < 1 << 31 ? lowerHalf(u) : -lowerHalf(UInt32.max - u)
     }
 

@@ -5,7 +5,7 @@ import Foundation
 /// from the reweighted prior P'; the n-th gets the n-th smallest of N exponentials, scaled by N,
 /// and the smallest ln T_n − ln dQ/dP'(x_n) wins. The output follows importance resampling with
 /// N candidates: approximate, with a bias set by KL[Q ‖ P'] against log2 N.
-public enum OrderedRandomCoding {
+package enum OrderedRandomCoding {
     static func search<G: RandomNumberGenerator>(
         _ target: BlockTarget, partition: SpacePartition, log2Candidates m: Int, rng: inout G
     ) -> RECBlockChoice {

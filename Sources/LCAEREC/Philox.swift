@@ -1,15 +1,15 @@
 /// Philox4x32-10 (Salmon, Moraes, Dror and Shaw, "Parallel random numbers: as easy as 1, 2, 3",
 /// SC 2011): a counter-based generator, so every platform regenerates the same numbers from the
 /// same key and counter, whatever the order or thread that asks (spec §14.1). Integer only.
-public struct Philox: Sendable {
-    public var key: (UInt32, UInt32)
+package struct Philox: Sendable {
+    package var key: (UInt32, UInt32)
 
-    public init(key: (UInt32, UInt32)) {
+    package init(key: (UInt32, UInt32)) {
         self.key = key
     }
 
     /// The key from a 64-bit seed, low word first.
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         self.init(key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
     }
 
@@ -17,7 +17,7 @@ public struct Philox: Sendable {
     static let weyl: (UInt32, UInt32) = (0x9E37_79B9, 0xBB67_AE85)
 
     /// The four 32-bit outputs for a 128-bit counter (spec §14.1).
-    public func block(_ counter: (UInt32, UInt32, UInt32, UInt32)) -> (UInt32, UInt32, UInt32, UInt32) {
+    package func block(_ counter: (UInt32, UInt32, UInt32, UInt32)) -> (UInt32, UInt32, UInt32, UInt32) {
         var c = counter
         var k = key
         for round in 0..<10 {

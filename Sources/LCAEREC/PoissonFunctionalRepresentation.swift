@@ -1,15 +1,15 @@
 import Foundation
 
 /// What a search chose for one block, and what it cost.
-public struct RECBlockChoice: Equatable, Sendable {
+package struct RECBlockChoice: Equatable, Sendable {
     /// The interval of each position (0 where the position is not split).
-    public var intervals: [UInt32]
+    package var intervals: [UInt32]
     /// The in-bin index k.
-    public var index: UInt32
+    package var index: UInt32
     /// Candidates scored.
-    public var steps: Int
+    package var steps: Int
     /// True when an exact search proved its choice optimal (it stopped by its bound, not by a cap).
-    public var certified: Bool
+    package var certified: Bool
 }
 
 /// Exact relative entropy coding by the Poisson functional representation (Li and El Gamal
@@ -19,7 +19,7 @@ public struct RECBlockChoice: Equatable, Sendable {
 /// τ / w_j; each bin j has its own process, so a point is named by its bin and its rank k in
 /// that bin. The winner minimises ln(w_j τ) − ln r(x) = ln S − ln r(x), S the point's time in its
 /// bin's process: the weights cancel, so they change the search order but never the message.
-public enum PoissonFunctionalRepresentation {
+package enum PoissonFunctionalRepresentation {
     /// Searches one block. Stops when no unvisited point can beat the best (exact), or when an
     /// in-bin index would reach 2^maxLog2Index or `maxSteps` candidates were scored (not certified).
     static func search<G: RandomNumberGenerator>(

@@ -1,17 +1,17 @@
 /// The split of a continuous latent into blocks and of each block's dimensions into intervals
 /// (spec §14.6), computed from fields every decoder has: the information estimates, the
 /// bits-per-block budget and the block size cap. Integer arithmetic only.
-public struct RECBlockLayout: Equatable, Sendable {
+package struct RECBlockLayout: Equatable, Sendable {
     /// The dimensions of each block, consecutive runs in dimension order.
-    public private(set) var blocks: [Range<Int>]
+    package private(set) var blocks: [Range<Int>]
     /// p_d: dimension d is split into 2^p_d intervals of equal prior mass (0 … 16).
-    public private(set) var bits: [UInt8]
+    package private(set) var bits: [UInt8]
     /// Σ info / 256 of each block, floored: its share of the information in whole bits.
-    public private(set) var informationBits: [Int]
+    package private(set) var informationBits: [Int]
 
-    public static let maxIntervalBits = 16
+    package static let maxIntervalBits = 16
 
-    public init(info: [UInt16], bitsPerBlock: Int, maxBlockDims: Int, partitioned: Bool) {
+    package init(info: [UInt16], bitsPerBlock: Int, maxBlockDims: Int, partitioned: Bool) {
         let budget = 256 * bitsPerBlock
         var blocks: [Range<Int>] = []
         var sums: [Int] = []
@@ -56,7 +56,7 @@ public struct RECBlockLayout: Equatable, Sendable {
     }
 
     /// P_b: log2 of the number of bins of block b.
-    public func binBits(_ block: Int) -> Int {
+    package func binBits(_ block: Int) -> Int {
         blocks[block].reduce(0) { $0 + Int(bits[$1]) }
     }
 }

@@ -39,7 +39,7 @@ public struct RECChunk: Equatable, Sendable {
         self.words = words
     }
 
-    public var layout: RECBlockLayout {
+    package var layout: RECBlockLayout {
         RECBlockLayout(info: info, bitsPerBlock: bitsPerBlock, maxBlockDims: maxBlockDims, partitioned: method.isPartitioned)
     }
 
@@ -74,12 +74,12 @@ public struct RECChunk: Equatable, Sendable {
     }
 
     /// Parses a RECC payload with the checks of spec §14.8 steps 1 to 5, for a latent of `dimensions` values.
-    package static func parse(_ payload: ArraySlice<UInt8>, at chunkOffset: Int, dimensions: Int, limits: Limits) throws(ContainerError) -> (RECChunk, Offsets) {
+    package static func parse(_ payload: ArraySlice<UInt8>, at chunkOffset: Int, dimensions: Int, limits: ReaderLimits) throws(ContainerError) -> (RECChunk, Offsets) {
         var fields = FieldReader(payload, fileOffset: chunkOffset + 8)
         return try parse(&fields, at: chunkOffset, dimensions: dimensions, limits: limits)
     }
 
-    package static func parse(_ r: inout FieldReader, at chunkOffset: Int, dimensions: Int, limits: Limits) throws(ContainerError) -> (RECChunk, Offsets) {
+    package static func parse(_ r: inout FieldReader, at chunkOffset: Int, dimensions: Int, limits: ReaderLimits) throws(ContainerError) -> (RECChunk, Offsets) {
         guard r.remaining >= fixedSize else {
             throw ContainerError(.badChunkLength, at: chunkOffset, "RECC payload is \(r.remaining) bytes, at least \(fixedSize) required (spec §14.8)")
         }
@@ -171,13 +171,13 @@ public struct RECChunk: Equatable, Sendable {
 
     /// Every check of spec §14.8 on a RECC payload at file offset `chunkOffset` (of its length
     /// field), and the Q16 values it regenerates (spec §14.9): a payload reader for tools and fuzzers.
-    public static func decode(payload: ArraySlice<UInt8>, at chunkOffset: Int = 0, dimensions: Int, limits: Limits) throws(ContainerError) -> [Int32] {
+    public static func decode(payload: ArraySlice<UInt8>, at chunkOffset: Int = 0, dimensions: Int, limits: ReaderLimits) throws(ContainerError) -> [Int32] {
         let (chunk, offsets) = try parse(payload, at: chunkOffset, dimensions: dimensions, limits: limits)
         return try decode(chunk, offsets, limits: limits)
     }
 
     /// The latent a RECC chunk codes, checked and regenerated as spec §14.8 steps 6 to 8 and §14.9 say.
-    package static func decode(_ chunk: RECChunk, _ offsets: Offsets, limits: Limits) throws(ContainerError) -> [Int32] {
+    package static func decode(_ chunk: RECChunk, _ offsets: Offsets, limits: ReaderLimits) throws(ContainerError) -> [Int32] {
         let layout = chunk.layout
         guard layout.blocks.count == chunk.blockCount else {
             throw ContainerError(.badField, at: offsets.blockCount, "block_count \(chunk.blockCount), but the information estimates give \(layout.blocks.count) blocks (spec §14.6, §14.8)")

@@ -14,10 +14,10 @@ public struct RECEncoder: Sendable {
     /// Candidates an exact search may score per block before it gives up its certificate.
     public var maxSteps: Int
     /// The limits the stream must fit (the writer then picks the lowest level that admits it).
-    public var limits: Limits
+    public var limits: ReaderLimits
 
     public init(method: RECMethod, seed: UInt64 = 0, bitsPerBlock: Int = 16, maxBlockDims: Int = 64,
-                log2Candidates: Int? = nil, maxSteps: Int = 1 << 26, limits: Limits = Level.highest) {
+                log2Candidates: Int? = nil, maxSteps: Int = 1 << 26, limits: ReaderLimits = Level.highest) {
         self.method = method
         self.seed = seed
         self.bitsPerBlock = bitsPerBlock
@@ -45,7 +45,7 @@ public struct RECEncoder: Sendable {
         public var blockBits: [Double]
         public var blockSteps: [Int]
         /// Per block: the chosen message (interval numbers and in-bin index).
-        public var messages: [ZetaIndexCode.Message]
+        package var messages: [ZetaIndexCode.Message]
     }
 
     /// Information estimates from the target itself (KL per dimension), when no dataset-level estimate is given.

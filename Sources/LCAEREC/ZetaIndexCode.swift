@@ -5,8 +5,8 @@ import LCAESupport
 /// The code of REC indices (spec §14.7): one single-lane rANS stream at precision 16 with raw
 /// bits for interval numbers and ORC indices, and a zeta-shaped model for PFR's in-bin index
 /// (its octave by the model, the bits below the leading one raw).
-public enum ZetaIndexCode {
-    public static let precision = 16
+package enum ZetaIndexCode {
+    package static let precision = 16
 
     /// Uniform models for raw chunks of 1 … 8 bits (index c − 1).
     static let rawModels: [CategoricalModel] = (1...8).map { bits in
@@ -14,7 +14,7 @@ public enum ZetaIndexCode {
     }
 
     /// The octave model for in-bin indices below 2^m with ratio ρ = zetaRatio / 2^16 (spec §14.7).
-    public static func octaveModel(indexBits m: Int, zetaRatio: UInt16) -> CategoricalModel {
+    package static func octaveModel(indexBits m: Int, zetaRatio: UInt16) -> CategoricalModel {
         var g = [UInt64](repeating: 0, count: m + 1)
         g[0] = 1 << 16
         for o in stride(from: 1, through: m, by: 1) {
@@ -31,24 +31,24 @@ public enum ZetaIndexCode {
     }
 
     /// zeta_ratio for an expected log2 of the in-bin index E: round(2^16 · 2^(−1/(E+1))) (spec §14.10).
-    public static func ratio(expectedLog2 e: Double) -> UInt16 {
+    package static func ratio(expectedLog2 e: Double) -> UInt16 {
         let rho = Foundation.pow(2.0, -1 / (max(0, e) + 1))
         return UInt16(min(65535, max(1, (rho * 65536).rounded())))
     }
 
     /// What one block's message is: its interval numbers (for positions with p > 0) and its in-bin index.
-    public struct Message: Equatable, Sendable {
-        public var intervals: [UInt32]
-        public var index: UInt32
+    package struct Message: Equatable, Sendable {
+        package var intervals: [UInt32]
+        package var index: UInt32
 
-        public init(intervals: [UInt32], index: UInt32) {
+        package init(intervals: [UInt32], index: UInt32) {
             self.intervals = intervals
             self.index = index
         }
     }
 
     /// Ideal code length in bits of one block's message.
-    public static func cost(_ message: Message, bits: ArraySlice<UInt8>, exact: Bool, indexBits m: Int, model: CategoricalModel?) -> Double {
+    package static func cost(_ message: Message, bits: ArraySlice<UInt8>, exact: Bool, indexBits m: Int, model: CategoricalModel?) -> Double {
         let binBits = bits.reduce(0) { $0 + Int($1) }
         guard exact, let model else { return Double(binBits + m) }
         let octave = bitLength(UInt64(message.index) + 1) - 1
@@ -58,7 +58,7 @@ public enum ZetaIndexCode {
     static func bitLength(_ v: UInt64) -> Int { 64 - v.leadingZeroBitCount }
 
     /// Encodes every block's message (spec §14.7); `bits` gives p of each block's positions.
-    public static func encode(_ messages: [Message], blockBits: [ArraySlice<UInt8>], exact: Bool, indexBits m: Int, zetaRatio: UInt16) throws(EntropyError) -> [UInt32] {
+    package static func encode(_ messages: [Message], blockBits: [ArraySlice<UInt8>], exact: Bool, indexBits m: Int, zetaRatio: UInt16) throws(EntropyError) -> [UInt32] {
         let model = exact ? octaveModel(indexBits: m, zetaRatio: zetaRatio) : nil
         // rANS is a stack: push the symbols in reverse decoding order.
         var symbols: [(Int, CategoricalModel)] = []
@@ -95,7 +95,7 @@ public enum ZetaIndexCode {
 
     /// Decodes the messages of blocks whose positions have bits `blockBits` (spec §14.7). Errors are
     /// reported at the first word plus 4 × the words not yet taken (spec §9).
-    public static func decode(
+    package static func decode(
         _ words: [UInt32], at wordsOffset: Int, blockBits: [ArraySlice<UInt8>], exact: Bool, indexBits m: Int, zetaRatio: UInt16
     ) throws(ContainerError) -> [Message] {
         var coder: AnsCoder

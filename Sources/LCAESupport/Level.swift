@@ -2,7 +2,7 @@
 ///
 /// A stream declares a level in HEAD; the reader checks every size against
 /// the smaller of that level's limits and the limits the reader was given (spec §8.3).
-public struct Limits: Equatable, Sendable, Codable {
+public struct ReaderLimits: Equatable, Sendable, Codable {
     public var maxWidth: Int
     public var maxHeight: Int
     /// Width times height of the image.
@@ -43,8 +43,8 @@ public struct Limits: Equatable, Sendable, Codable {
     }
 
     /// Field-wise minimum: what holds under both sets of limits.
-    public func intersection(_ other: Limits) -> Limits {
-        Limits(
+    public func intersection(_ other: ReaderLimits) -> ReaderLimits {
+        ReaderLimits(
             maxWidth: min(maxWidth, other.maxWidth), maxHeight: min(maxHeight, other.maxHeight),
             maxPixels: min(maxPixels, other.maxPixels), maxChannels: min(maxChannels, other.maxChannels),
             maxLatentValues: min(maxLatentValues, other.maxLatentValues),
@@ -57,33 +57,33 @@ public struct Limits: Equatable, Sendable, Codable {
     }
 
     /// True when every limit of `self` is within `other`.
-    public func fits(within other: Limits) -> Bool { intersection(other) == self }
+    public func fits(within other: ReaderLimits) -> Bool { intersection(other) == self }
 }
 
 /// The levels of format version 1 (spec §8, table 8-1).
 public enum Level {
-    public static let level1 = Limits(
+    public static let level1 = ReaderLimits(
         maxWidth: 4096, maxHeight: 4096, maxPixels: 1 << 22, maxChannels: 256, maxLatentValues: 1 << 22,
         maxTables: 1024, maxSymbolsPerTable: 4096, maxPayloadBytes: 1 << 26, maxRecBlocks: 4096,
         maxLog2Candidates: 16, maxChunks: 256)
-    public static let level2 = Limits(
+    public static let level2 = ReaderLimits(
         maxWidth: 16384, maxHeight: 16384, maxPixels: 1 << 26, maxChannels: 1024, maxLatentValues: 1 << 26,
         maxTables: 4096, maxSymbolsPerTable: 16384, maxPayloadBytes: 1 << 30, maxRecBlocks: 1 << 16,
         maxLog2Candidates: 20, maxChunks: 4096)
-    public static let level3 = Limits(
+    public static let level3 = ReaderLimits(
         maxWidth: 65535, maxHeight: 65535, maxPixels: 1 << 30, maxChannels: 4096, maxLatentValues: 1 << 30,
         maxTables: 16384, maxSymbolsPerTable: 65536, maxPayloadBytes: (1 << 31) - 1, maxRecBlocks: 1 << 20,
         maxLog2Candidates: 24, maxChunks: 65536)
 
-    public static let table: [UInt8: Limits] = [1: level1, 2: level2, 3: level3]
+    public static let table: [UInt8: ReaderLimits] = [1: level1, 2: level2, 3: level3]
 
     /// The highest level's limits: a reader's default.
     public static let highest = level3
 
-    public static func limits(_ level: UInt8) -> Limits? { table[level] }
+    public static func limits(_ level: UInt8) -> ReaderLimits? { table[level] }
 
     /// The lowest level whose limits admit `needed` (the writer's choice, spec §8.2), or nil if none does.
-    public static func minimum(for needed: Limits) -> UInt8? {
+    public static func minimum(for needed: ReaderLimits) -> UInt8? {
         table.sorted { $0.key < $1.key }.first { needed.fits(within: $0.value) }?.key
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LCAE
 import LCAEContext
+import LCAEInspect
 import LCAEModel
 import LCAENumPy
 import LCAEPNG
@@ -64,7 +65,7 @@ struct BenchCommand: ParsableCommand {
 
     private func runCodec(_ path: String) throws {
         let image = try PNGReader().read(contentsOf: path).image
-        let model = try self.model.map { try Model.read(contentsOf: $0) } ?? DefaultModel.load(image.channels == 1 ? .grey : .rgb)
+        let model = try self.model.map { try CodecModel.read(contentsOf: $0) } ?? DefaultModel.load(image.channels == 1 ? .grey : .rgb)
         let encoder = ImageEncoder(model: model, step: Quality.step(quality))
         let bench = CodecBenchmark(repeats: repeats, threads: threads)
         let records = try bench.run(image, encoder: encoder, models: [model])

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LCAE
 import LCAEContext
+import LCAEInspect
 import LCAEModel
 import LCAESupport
 import LCAETools

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LCAE
 import LCAEContainer
+import LCAEInspect
 import LCAEModel
 import LCAEPNG
 import LCAESupport
@@ -9,7 +10,7 @@ import LCAETools
 
 enum EntropyArgument: String, ExpressibleByArgument, CaseIterable {
     case contexts, factorized
-    var kind: Model.TableSet.Kind { self == .contexts ? .contexts : .factorized }
+    var kind: CodecModel.TableSet.Kind { self == .contexts ? .contexts : .factorized }
 }
 
 struct EncodeCommand: ParsableCommand {
@@ -59,8 +60,8 @@ struct EncodeCommand: ParsableCommand {
             printError("note: \(input) has 16-bit samples; the model codes 8-bit, so they are rounded to 8 bits")
             image = image.converted(toBitDepth: 8)
         }
-        let colour: Header.ColourFormat = image.channels == 1 ? .grey : .rgb
-        let model = try model.map { try Model.read(contentsOf: $0) } ?? DefaultModel.load(colour)
+        let colour: StreamHeader.ColourFormat = image.channels == 1 ? .grey : .rgb
+        let model = try model.map { try CodecModel.read(contentsOf: $0) } ?? DefaultModel.load(colour)
         let step = lambda.map { Quality.step(lambda: $0) } ?? Quality.step(quality ?? 75)
         let lambdaValue = lambda ?? Quality.lambda(step: step)
         let encoder = ImageEncoder(model: model, step: step, entropy: entropy.kind,
@@ -106,7 +107,7 @@ struct DecodeCommand: ParsableCommand {
 
     func run() throws {
         let start = Date()
-        let given = try model.map { try Model.read(contentsOf: $0) }
+        let given = try model.map { try CodecModel.read(contentsOf: $0) }
         let extra = try tables.map { try TableFile.read(contentsOf: $0) }
         let decoded: ImageDecoder.Decoded
         do {
@@ -179,7 +180,7 @@ struct RoundTripCommand: ParsableCommand {
         guard (1...100).contains(quality) else { throw ValidationError("--quality is 1 to 100") }
         var image = try PNGReader().read(contentsOf: input).image
         if image.bitDepth == 16 { image = image.converted(toBitDepth: 8) }
-        let colour: Header.ColourFormat = image.channels == 1 ? .grey : .rgb
+        let colour: StreamHeader.ColourFormat = image.channels == 1 ? .grey : .rgb
         let model = try DefaultModel.load(colour)
         let step = Quality.step(quality)
         let encoder = ImageEncoder(model: model, step: step, rdoq: rdoq ? RateDistortionOptimizer(lambda: Quality.lambda(step: step)) : nil,

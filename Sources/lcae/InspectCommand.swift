@@ -1,5 +1,6 @@
 import ArgumentParser
 import LCAEContainer
+import LCAEInspect
 import LCAESupport
 import LCAETools
 

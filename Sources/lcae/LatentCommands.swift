@@ -76,7 +76,7 @@ struct EncodeLatentsCommand: ParsableCommand {
         }
         let encoder = LatentEncoder(lanes: lanes, substreams: substreams, threads: threads)
         let fitter = ContextFitter()
-        let container: Container
+        let container: ContainerStream
         var note = ""
         if let tables {
             let given = try TableFile.read(contentsOf: tables)
@@ -122,7 +122,7 @@ struct DecodeLatentsCommand: ParsableCommand {
             var available = try tables.map { try TableFile.read(contentsOf: $0) }
             // A CREF may name a table set of the bound model (spec §15.2).
             if let hash = container.header.modelHash,
-               let bound = try (model.map { try Model.read(contentsOf: $0) } + DefaultModel.all()).first(where: { $0.sha256 == hash }) {
+               let bound = try (model.map { try CodecModel.read(contentsOf: $0) } + DefaultModel.all()).first(where: { $0.sha256 == hash }) {
                 for chunk in container.chunks where chunk.type == .tableReference && chunk.payload.count == 33 {
                     if let found = try bound.tables(named: Array(chunk.payload.dropFirst())) { available.append(found) }
                 }

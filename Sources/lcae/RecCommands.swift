@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LCAE
 import LCAEContainer
+import LCAEInspect
 import LCAENumPy
 import LCAEREC
 import LCAESupport

@@ -5,13 +5,13 @@ import Testing
 
 @Suite("Container")
 struct ContainerTests {
-    static let imageHeader = Header(
+    static let imageHeader = StreamHeader(
         width: 768, height: 512, bitDepth: 8, colourFormat: .rgb, level: 1, coder: .rans64, precision: 24,
         modelHash: (0..<32).map { UInt8($0 * 7 + 1) },
         latents: [.init(kind: .integer, channels: 64, height: 32, width: 48),
                   .init(kind: .continuous, channels: 8, height: 1, width: 5)])
 
-    static func stream(_ header: Header, _ extra: [Chunk] = []) throws -> [UInt8] {
+    static func stream(_ header: StreamHeader, _ extra: [Chunk] = []) throws -> [UInt8] {
         var writer = ContainerWriter(header: header)
         extra.forEach { writer.append($0) }
         return try writer.bytes()
@@ -35,11 +35,11 @@ struct ContainerTests {
     @Test("headers with every colour format, coder and latent kind round-trip")
     func headerVariants() throws {
         let headers = [
-            Header(coder: .none, precision: 0),
-            Header(width: 1, height: 1, bitDepth: 16, colourFormat: .grey, level: 1, precision: 12, modelHash: [UInt8](repeating: 0xAB, count: 32),
+            StreamHeader(coder: .none, precision: 0),
+            StreamHeader(width: 1, height: 1, bitDepth: 16, colourFormat: .grey, level: 1, precision: 12, modelHash: [UInt8](repeating: 0xAB, count: 32),
                    latents: [.init(kind: .integer, channels: 1, height: 1, width: 1)]),
-            Header(level: 2, coder: .none, precision: 0, latents: [.init(kind: .continuous, channels: 4096 / 4, height: 8, width: 8)]),
-            Header(latents: Array(repeating: .init(kind: .integer, channels: 2, height: 3, width: 5), count: Header.maxLatents)),
+            StreamHeader(level: 2, coder: .none, precision: 0, latents: [.init(kind: .continuous, channels: 4096 / 4, height: 8, width: 8)]),
+            StreamHeader(latents: Array(repeating: .init(kind: .integer, channels: 2, height: 3, width: 5), count: StreamHeader.maxLatents)),
         ]
         for header in headers {
             #expect(try ContainerReader().read(Self.stream(header)).header == header)
@@ -49,7 +49,7 @@ struct ContainerTests {
     @Test("the samples written from the spec by an independent script read back as the script describes")
     func independentSamples() throws {
         let empty = try ContainerReader().read(Fixtures.bytes(Fixtures.containerSamples[0]))
-        #expect(empty.header == Header(coder: .none, precision: 0))
+        #expect(empty.header == StreamHeader(coder: .none, precision: 0))
         let rich = try Fixtures.bytes(Fixtures.containerSamples[1])
         let scan = ContainerReader().scan(rich)
         #expect(scan.error == nil)
@@ -106,7 +106,7 @@ struct ContainerTests {
         (Array("PNG\r\n".utf8), "does not start"),
     ])
     func signatureDamage(signature: [UInt8], diagnosis: String) throws {
-        let bytes = rawStream([("HEAD", Header().payload()), ("LEND", [])], signature: signature)
+        let bytes = rawStream([("HEAD", StreamHeader().payload()), ("LEND", [])], signature: signature)
         let error = ContainerReader().scan(bytes).error
         #expect(error?.code == .badSignature)
         #expect(error?.message.contains(diagnosis) == true, "\(String(describing: error))")
@@ -116,7 +116,7 @@ struct ContainerTests {
 
     @Test("a 1.y file is read by this 1.0 reader; a 2.0 file is refused before any other field")
     func versions() throws {
-        var later = Header()
+        var later = StreamHeader()
         later.version = FormatVersion(major: 1, minor: 7)
         #expect(try ContainerReader().read(Self.stream(later)).header.version.minor == 7)
 
@@ -129,25 +129,25 @@ struct ContainerTests {
 
     @Test("an unknown ancillary chunk is skipped and kept; an unknown critical chunk is refused")
     func criticality() throws {
-        let ancillary = rawStream([("HEAD", Header().payload()), ("xFOO", [1, 2]), ("LEND", [])])
+        let ancillary = rawStream([("HEAD", StreamHeader().payload()), ("xFOO", [1, 2]), ("LEND", [])])
         let scan = ContainerReader().scan(ancillary)
         #expect(scan.error == nil)
         #expect(scan.chunks[1].known == false)
         #expect(try ContainerReader().read(ancillary).bytes() == ancillary)
 
-        let critical = rawStream([("HEAD", Header().payload()), ("XFOO", [1, 2]), ("LEND", [])])
+        let critical = rawStream([("HEAD", StreamHeader().payload()), ("XFOO", [1, 2]), ("LEND", [])])
         let error = ContainerReader().scan(critical).error
         #expect(error?.code == .unsupportedCritical)
         #expect(error?.offset == 9 + 12 + 52)
     }
 
     @Test("order violations", arguments: [
-        ([("tEXT", Array("a\0b".utf8)), ("HEAD", Header().payload()), ("LEND", [])], ContainerError.Code.badChunkOrder),
-        ([("HEAD", Header().payload()), ("HEAD", Header().payload()), ("LEND", [])], .badChunkOrder),
-        ([("HEAD", Header().payload()), ("LEND", [0])], .badChunkLength),
-        ([("HEAD", Header().payload())], .truncated),
+        ([("tEXT", Array("a\0b".utf8)), ("HEAD", StreamHeader().payload()), ("LEND", [])], ContainerError.Code.badChunkOrder),
+        ([("HEAD", StreamHeader().payload()), ("HEAD", StreamHeader().payload()), ("LEND", [])], .badChunkOrder),
+        ([("HEAD", StreamHeader().payload()), ("LEND", [0])], .badChunkLength),
+        ([("HEAD", StreamHeader().payload())], .truncated),
         ([("LEND", [])], .badChunkOrder),
-        ([("HEAD", Header().payload()), ("LE1D", [])], .badChunkType),
+        ([("HEAD", StreamHeader().payload()), ("LE1D", [])], .badChunkType),
     ] as [([(String, [UInt8])], ContainerError.Code)])
     func order(chunks: [(String, [UInt8])], code: ContainerError.Code) {
         #expect(ContainerReader().scan(rawStream(chunks)).error?.code == code)
@@ -155,13 +155,13 @@ struct ContainerTests {
 
     @Test("bytes after LEND are trailing data")
     func trailing() {
-        let bytes = rawStream([("HEAD", Header().payload()), ("LEND", [])]) + [0]
+        let bytes = rawStream([("HEAD", StreamHeader().payload()), ("LEND", [])]) + [0]
         #expect(ContainerReader().scan(bytes).error?.code == .trailingData)
     }
 
     @Test("a malformed tEXT is a warning, not an error")
     func malformedText() {
-        let bytes = rawStream([("HEAD", Header().payload()), ("tEXT", [0x20, 0, 0x41]), ("LEND", [])])
+        let bytes = rawStream([("HEAD", StreamHeader().payload()), ("tEXT", [0x20, 0, 0x41]), ("LEND", [])])
         let scan = ContainerReader().scan(bytes)
         #expect(scan.error == nil)
         #expect(scan.warnings.map(\.code) == [.badField])
@@ -181,7 +181,7 @@ struct ContainerTests {
         (20, 1, .badField),                      // model hash without the flag
     ])
     func headFields(offset: Int, value: UInt8, code: ContainerError.Code) {
-        var payload = Header(precision: 24).payload()
+        var payload = StreamHeader(precision: 24).payload()
         payload[offset] = value
         let error = ContainerReader().scan(rawStream([("HEAD", payload), ("LEND", [])])).error
         #expect(error?.code == code)
@@ -190,32 +190,32 @@ struct ContainerTests {
 
     @Test("a header declaring sizes above its level is refused before anything is sized from them")
     func levelLimits() {
-        func refused(_ header: Header) -> ContainerError? {
+        func refused(_ header: StreamHeader) -> ContainerError? {
             ContainerReader().scan(rawStream([("HEAD", header.payload()), ("LEND", [])])).error
         }
         let hash = [UInt8](repeating: 1, count: 32)
-        #expect(refused(Header(width: 4097, height: 1, bitDepth: 8, colourFormat: .grey, level: 1, modelHash: hash))?.code == .limitExceeded)
-        #expect(refused(Header(width: 4096, height: 4096, bitDepth: 8, colourFormat: .grey, level: 1, modelHash: hash))?.code == .limitExceeded)
-        #expect(refused(Header(width: 4096, height: 4096, bitDepth: 8, colourFormat: .grey, level: 2, modelHash: hash)) == nil)
-        #expect(refused(Header(level: 1, latents: [.init(kind: .integer, channels: 257, height: 1, width: 1)]))?.code == .limitExceeded)
+        #expect(refused(StreamHeader(width: 4097, height: 1, bitDepth: 8, colourFormat: .grey, level: 1, modelHash: hash))?.code == .limitExceeded)
+        #expect(refused(StreamHeader(width: 4096, height: 4096, bitDepth: 8, colourFormat: .grey, level: 1, modelHash: hash))?.code == .limitExceeded)
+        #expect(refused(StreamHeader(width: 4096, height: 4096, bitDepth: 8, colourFormat: .grey, level: 2, modelHash: hash)) == nil)
+        #expect(refused(StreamHeader(level: 1, latents: [.init(kind: .integer, channels: 257, height: 1, width: 1)]))?.code == .limitExceeded)
         // channels × height × width overflows 64 bits: refused, not trapped.
-        let huge = Header(level: 3, latents: [.init(kind: .integer, channels: 4096, height: 0xFFFF_FFFF, width: 0xFFFF_FFFF)])
+        let huge = StreamHeader(level: 3, latents: [.init(kind: .integer, channels: 4096, height: 0xFFFF_FFFF, width: 0xFFFF_FFFF)])
         #expect(refused(huge)?.code == .limitExceeded)
         // The sum over tensors is bounded too.
-        let split = Header(level: 1, latents: Array(repeating: .init(kind: .integer, channels: 256, height: 64, width: 129), count: 2))
+        let split = StreamHeader(level: 1, latents: Array(repeating: .init(kind: .integer, channels: 256, height: 64, width: 129), count: 2))
         #expect(refused(split)?.code == .limitExceeded)
     }
 
     @Test("a chunk length above the level is refused before its bytes are looked at")
     func payloadLimit() {
         // Level 1 admits 2^26 payload bytes; this chunk declares 2^27 and carries none of them.
-        var bytes = rawStream([("HEAD", Header().payload())])
+        var bytes = rawStream([("HEAD", StreamHeader().payload())])
         bytes += [0, 0, 0, 8] + Array("xBIG".utf8)
         #expect(ContainerReader().scan(bytes).error?.code == .limitExceeded)
         // The same length before HEAD is judged by the reader's own limits.
         var small = Level.level1
         small.maxPayloadBytes = 16
-        #expect(ContainerReader(limits: small).scan(rawStream([("HEAD", Header().payload()), ("LEND", [])])).error?.code == .limitExceeded)
+        #expect(ContainerReader(limits: small).scan(rawStream([("HEAD", StreamHeader().payload()), ("LEND", [])])).error?.code == .limitExceeded)
         // A length above 2^31 - 1 is malformed whatever the limits.
         let overlong = Signature.bytes + [0xFF, 0xFF, 0xFF, 0xFF] + Array("HEAD".utf8)
         #expect(ContainerReader().scan(overlong).error?.code == .badChunkLength)
@@ -223,22 +223,22 @@ struct ContainerTests {
 
     @Test("the chunk count is bounded by the level")
     func chunkCount() {
-        let chunks = [("HEAD", Header().payload())] + Array(repeating: ("tEXT", Array("k\0v".utf8)), count: 255) + [("LEND", [])]
+        let chunks = [("HEAD", StreamHeader().payload())] + Array(repeating: ("tEXT", Array("k\0v".utf8)), count: 255) + [("LEND", [])]
         #expect(ContainerReader().scan(rawStream(chunks)).error?.code == .limitExceeded)
-        let fits = [("HEAD", Header().payload())] + Array(repeating: ("tEXT", Array("k\0v".utf8)), count: 254) + [("LEND", [])]
+        let fits = [("HEAD", StreamHeader().payload())] + Array(repeating: ("tEXT", Array("k\0v".utf8)), count: 254) + [("LEND", [])]
         #expect(ContainerReader().scan(rawStream(fits)).error == nil)
     }
 
     @Test("the writer refuses a header the reader would refuse")
     func writerValidates() {
-        let header = Header(width: 5000, height: 10, bitDepth: 8, colourFormat: .grey, level: 1, modelHash: [UInt8](repeating: 1, count: 32))
+        let header = StreamHeader(width: 5000, height: 10, bitDepth: 8, colourFormat: .grey, level: 1, modelHash: [UInt8](repeating: 1, count: 32))
         #expect(throws: ContainerError.self) { try ContainerWriter(header: header).bytes() }
     }
 
     @Test("the lowest admitting level is chosen")
     func minimumLevel() {
         #expect(Level.minimum(for: Self.imageHeader.requiredLimits) == 1)
-        let big = Header(width: 8000, height: 6000, bitDepth: 8, colourFormat: .rgb, modelHash: [UInt8](repeating: 1, count: 32))
+        let big = StreamHeader(width: 8000, height: 6000, bitDepth: 8, colourFormat: .rgb, modelHash: [UInt8](repeating: 1, count: 32))
         #expect(Level.minimum(for: big.requiredLimits) == 2)
     }
 

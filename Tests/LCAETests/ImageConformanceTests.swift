@@ -59,7 +59,7 @@ struct ImageConformanceTests {
         return rawStream(chunks)
     }
 
-    static func decode(_ bytes: [UInt8], models: [Model]) -> ContainerError? {
+    static func decode(_ bytes: [UInt8], models: [CodecModel]) -> ContainerError? {
         do {
             _ = try ImageDecoder(models: models, limits: Level.level1).decode(ContainerReader(limits: Level.level1).read(bytes))
             return nil
@@ -88,7 +88,7 @@ struct ImageConformanceTests {
                                                 weights: Array(repeating: 1, count: cin * 64 * 64), bias: [0]))
         }
         // 3 × 4 latent positions → 192 × 256 → 12288 × 16384 → 786432 × 1048576 → above 2^20.
-        let model = Model(colourFormat: .grey, latentChannels: 256, inputFractionBits: 0, outputFractionBits: 0,
+        let model = CodecModel(colourFormat: .grey, latentChannels: 256, inputFractionBits: 0, outputFractionBits: 0,
                           synthesis: [up(256), up(1), up(1), up(1)])
         #expect(SynthesisNetwork(model).outputSize(height: 3, width: 4) == nil)
         let bytes = try Self.greyStream { head in head.replaceSubrange(20..<52, with: model.sha256) }
@@ -98,7 +98,7 @@ struct ImageConformanceTests {
 
     /// A model file around `body` (spec §15.1).
     static func modelFile(_ body: [UInt8]) -> [UInt8] {
-        var bytes = Model.signature
+        var bytes = CodecModel.signature
         withUnsafeBytes(of: UInt32(body.count).littleEndian) { bytes.append(contentsOf: $0) }
         bytes += body
         withUnsafeBytes(of: CRC32.checksum(body[...]).littleEndian) { bytes.append(contentsOf: $0) }
@@ -111,9 +111,9 @@ struct ImageConformanceTests {
         var body: [UInt8] = [1, 0, 1, 8, 0, 16, 0, 0, 1]
         body += [2, 0, 16, 0, 16, 64, 64, 64, 64, 0, 0, 0, 0, 0] + Array(repeating: 7, count: 64)
         let start = Date()
-        #expect(throws: ContainerError.self) { try Model.parse(Self.modelFile(body)) }
+        #expect(throws: ContainerError.self) { try CodecModel.parse(Self.modelFile(body)) }
         do {
-            _ = try Model.parse(Self.modelFile(body))
+            _ = try CodecModel.parse(Self.modelFile(body))
         } catch {
             #expect(error.code == .truncated)
         }
@@ -123,13 +123,13 @@ struct ImageConformanceTests {
     @Test("a model file above 2^28 bytes is refused before it is read")
     func hugeModelFile() throws {
         let path = try Fixtures.temporaryDirectory().appendingPathComponent("huge.lcaem").path
-        #expect(FileManager.default.createFile(atPath: path, contents: Data(Model.signature)))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(CodecModel.signature)))
         let handle = try #require(FileHandle(forWritingAtPath: path))
-        try handle.truncate(atOffset: UInt64(Model.maxFileSize + 1))     // sparse: nothing is written
+        try handle.truncate(atOffset: UInt64(CodecModel.maxFileSize + 1))     // sparse: nothing is written
         try handle.close()
-        #expect(throws: ContainerError.self) { try Model.read(contentsOf: path) }
+        #expect(throws: ContainerError.self) { try CodecModel.read(contentsOf: path) }
         do {
-            _ = try Model.read(contentsOf: path)
+            _ = try CodecModel.read(contentsOf: path)
         } catch {
             #expect(error.code == .limitExceeded && error.offset == 0)
         }

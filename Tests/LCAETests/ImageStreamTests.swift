@@ -17,16 +17,16 @@ struct ImageStreamTests {
     static let greyPhoto = try! PNGReader().read(contentsOf: Fixtures.path("samples/images/camera.png")).image
 
     /// The `width` × `height` crop at (x, y) of a photo.
-    static func crop(_ image: Image, x: Int, y: Int, width: Int, height: Int) -> Image {
+    static func crop(_ image: RasterImage, x: Int, y: Int, width: Int, height: Int) -> RasterImage {
         var samples: [UInt16] = []
         for row in y..<(y + height) {
             let start = (row * image.width + x) * image.channels
             samples += image.samples[start..<(start + width * image.channels)]
         }
-        return try! Image(width: width, height: height, channels: image.channels, bitDepth: 8, samples: samples)
+        return try! RasterImage(width: width, height: height, channels: image.channels, bitDepth: 8, samples: samples)
     }
 
-    static func roundTrip(_ image: Image, _ encoder: ImageEncoder, threads: Int = 1) throws -> (ImageEncoder.Encoded, ImageDecoder.Decoded) {
+    static func roundTrip(_ image: RasterImage, _ encoder: ImageEncoder, threads: Int = 1) throws -> (ImageEncoder.Encoded, ImageDecoder.Decoded) {
         let encoded = try encoder.encode(image)
         let container = try ContainerReader().read(encoded.container.bytes())
         let decoded = try ImageDecoder(models: [rgb, grey], threads: threads).decode(container)
@@ -91,7 +91,7 @@ struct ImageStreamTests {
         #expect(report.distortion.after == sse)
     }
 
-    static func code(_ bytes: [UInt8], models: [Model] = [rgb, grey]) -> ContainerError.Code? {
+    static func code(_ bytes: [UInt8], models: [CodecModel] = [rgb, grey]) -> ContainerError.Code? {
         do {
             _ = try ImageDecoder(models: models).decode(ContainerReader().read(bytes))
             return nil
@@ -101,12 +101,12 @@ struct ImageStreamTests {
     }
 
     /// The chunks between HEAD and LEND.
-    static func body(_ container: Container) -> [Chunk] {
+    static func body(_ container: ContainerStream) -> [Chunk] {
         container.chunks.filter { $0.type != .head && $0.type != .end }
     }
 
     /// A stream with one chunk's payload replaced (CRC recomputed by the writer).
-    static func replacing(_ type: ChunkType, in container: Container, with payload: [UInt8]) throws -> [UInt8] {
+    static func replacing(_ type: ChunkType, in container: ContainerStream, with payload: [UInt8]) throws -> [UInt8] {
         var writer = ContainerWriter(header: container.header)
         for chunk in body(container) { writer.append(chunk.type == type ? Chunk(type: type, payload: payload) : chunk) }
         return try writer.container().bytes()

@@ -13,7 +13,7 @@ struct LatentStreamTests {
     static let tables = try! ContextFitter(precision: 16).fit(training).0
     static let latent = ContextTests.latent(channels: 5, height: 7, width: 9, seed: 42)
 
-    static func stream(_ placement: TablePlacement, lanes: Int = 4, substreams: Int = 2) throws -> Container {
+    static func stream(_ placement: TablePlacement, lanes: Int = 4, substreams: Int = 2) throws -> ContainerStream {
         try LatentEncoder(lanes: lanes, substreams: substreams).container(latent, tables: tables, placement: placement)
     }
 
@@ -139,7 +139,7 @@ struct LatentStreamTests {
 
     @Test("a continuous latent without its RECC chunk is missingChunk (spec §14.8)")
     func continuous() throws {
-        let header = Header(coder: .none, precision: 0, latents: [.init(kind: .continuous, channels: 2, height: 1, width: 5)])
+        let header = StreamHeader(coder: .none, precision: 0, latents: [.init(kind: .continuous, channels: 2, height: 1, width: 5)])
         let bytes = try ContainerWriter(header: header).bytes()
         #expect(Self.code(bytes) == .missingChunk)
     }

@@ -92,22 +92,22 @@ struct PNGTests {
 
     // MARK: Writer
 
-    static func randomImage(width: Int, height: Int, channels: Int, bitDepth: Int, seed: UInt64) throws -> Image {
+    static func randomImage(width: Int, height: Int, channels: Int, bitDepth: Int, seed: UInt64) throws -> RasterImage {
         var random = SplitMix64(seed: seed)
         let mask: UInt64 = bitDepth == 16 ? 0xFFFF : 0xFF
         let samples = (0..<(width * height * channels)).map { _ in UInt16(random.next() & mask) }
-        return try Image(width: width, height: height, channels: channels, bitDepth: bitDepth, samples: samples)
+        return try RasterImage(width: width, height: height, channels: channels, bitDepth: bitDepth, samples: samples)
     }
 
     /// A smooth image, on which the writer should prefer prediction to no filter.
-    static func gradient(width: Int, height: Int, channels: Int, bitDepth: Int) throws -> Image {
+    static func gradient(width: Int, height: Int, channels: Int, bitDepth: Int) throws -> RasterImage {
         var samples: [UInt16] = []
         for y in 0..<height {
             for x in 0..<width {
                 for c in 0..<channels { samples.append(UInt16((x * 3 + y * 2 + c * 20) % 256) * (bitDepth == 16 ? 257 : 1)) }
             }
         }
-        return try Image(width: width, height: height, channels: channels, bitDepth: bitDepth, samples: samples)
+        return try RasterImage(width: width, height: height, channels: channels, bitDepth: bitDepth, samples: samples)
     }
 
     @Test("written images read back identically", arguments: [(1, 1), (3, 5), (17, 9)])
@@ -171,7 +171,7 @@ struct PNGTests {
     func imageValidation() throws {
         func code(_ width: Int, _ height: Int, _ channels: Int, _ bitDepth: Int, _ samples: [UInt16]) -> PNGError.Code? {
             do {
-                _ = try Image(width: width, height: height, channels: channels, bitDepth: bitDepth, samples: samples)
+                _ = try RasterImage(width: width, height: height, channels: channels, bitDepth: bitDepth, samples: samples)
                 return nil
             } catch {
                 return error.code
@@ -189,7 +189,7 @@ struct PNGTests {
 
     @Test("Image accessors and conversions")
     func imageConversions() throws {
-        var image = try Image(width: 2, height: 2, channels: 3, bitDepth: 8, samples: Array(0..<12).map { UInt16($0) * 20 })
+        var image = try RasterImage(width: 2, height: 2, channels: 3, bitDepth: 8, samples: Array(0..<12).map { UInt16($0) * 20 })
         #expect(image[x: 1, y: 0, channel: 2] == 100)
         #expect(image[x: 0, y: 1, channel: 0] == 120)
         image[x: 1, y: 1, channel: 1] = 255
@@ -197,17 +197,17 @@ struct PNGTests {
         let wide = image.converted(toBitDepth: 16)
         #expect(wide.bitDepth == 16 && wide.samples == image.samples.map { $0 * 257 })
         #expect(wide.converted(toBitDepth: 8) == image)
-        let sixteen = try Image(width: 1, height: 1, channels: 1, bitDepth: 16, samples: [128])
+        let sixteen = try RasterImage(width: 1, height: 1, channels: 1, bitDepth: 16, samples: [128])
         #expect(sixteen.converted(toBitDepth: 8).samples == [0])
-        #expect(try Image(width: 1, height: 1, channels: 1, bitDepth: 16, samples: [129]).converted(toBitDepth: 8).samples == [1])
+        #expect(try RasterImage(width: 1, height: 1, channels: 1, bitDepth: 16, samples: [129]).converted(toBitDepth: 8).samples == [1])
 
         let planar = image.planarFloats()
         #expect(planar.count == 12)
         #expect(planar[0] == 0 && planar[1] == Float(60) / 255 && planar[4] == Float(20) / 255)
-        #expect(try Image(planarFloats: planar, width: 2, height: 2, channels: 3, bitDepth: 8) == image)
-        let clamped = try Image(planarFloats: [-1, 2, .nan, 0.5], width: 2, height: 2, channels: 1, bitDepth: 16)
+        #expect(try RasterImage(planarFloats: planar, width: 2, height: 2, channels: 3, bitDepth: 8) == image)
+        let clamped = try RasterImage(planarFloats: [-1, 2, .nan, 0.5], width: 2, height: 2, channels: 1, bitDepth: 16)
         #expect(clamped.samples == [0, 65535, 0, 32768])
-        #expect { try Image(planarFloats: [0], width: 2, height: 2, channels: 1, bitDepth: 8) } throws: {
+        #expect { try RasterImage(planarFloats: [0], width: 2, height: 2, channels: 1, bitDepth: 8) } throws: {
             ($0 as? PNGError)?.code == .badImage
         }
     }
@@ -398,7 +398,7 @@ struct PNGTests {
     func exportForPillow() throws {
         let environment = ProcessInfo.processInfo.environment
         let output = try #require(environment["LCAE_PNG_CHECK_DIR"])
-        var images: [(String, Image)] = []
+        var images: [(String, RasterImage)] = []
         if let inputs = environment["LCAE_PNG_CHECK_INPUTS"] {
             for name in try FileManager.default.contentsOfDirectory(atPath: inputs).sorted() where name.hasSuffix(".png") {
                 let start = ContinuousClock.now

@@ -1,6 +1,7 @@
 import Foundation
 @testable import LCAE
 @testable import LCAEContainer
+@testable import LCAEInspect
 @testable import LCAEREC
 @testable import LCAESupport
 @testable import LCAETools
@@ -13,16 +14,16 @@ struct RECStreamTests {
     static let target = GaussianTarget(mean: [1.0, -0.5, 0.3, 0], std: [0.2, 0.5, 0.7, 1.0])!
 
     /// A valid one-latent stream and its RECC chunk.
-    static func stream(_ method: RECMethod = .pfr, level: UInt8 = 1) throws -> (Header, RECChunk) {
+    static func stream(_ method: RECMethod = .pfr, level: UInt8 = 1) throws -> (StreamHeader, RECChunk) {
         let info = RECEncoder.information(target, prior)
         let (rec, _) = try RECEncoder(method: method, seed: 5, bitsPerBlock: 4, log2Candidates: method.isExact ? nil : 6)
             .encode(target, prior: prior, info: info)
-        let header = Header(level: level, coder: .none, precision: 0, latents: [.init(kind: .continuous, channels: 1, height: 1, width: 4)])
+        let header = StreamHeader(level: level, coder: .none, precision: 0, latents: [.init(kind: .continuous, channels: 1, height: 1, width: 4)])
         return (header, rec)
     }
 
-    static func bytes(_ header: Header, _ chunks: [Chunk]) -> [UInt8] {
-        Container(header: header, chunks: [Chunk(type: .head, payload: header.payload())] + chunks + [Chunk(type: .end, payload: [])]).bytes()
+    static func bytes(_ header: StreamHeader, _ chunks: [Chunk]) -> [UInt8] {
+        ContainerStream(header: header, chunks: [Chunk(type: .head, payload: header.payload())] + chunks + [Chunk(type: .end, payload: [])]).bytes()
     }
 
     /// The first error of a stream: the container pass, then decoding (spec §9).
@@ -93,7 +94,7 @@ struct RECStreamTests {
         let d = 4097
         let many = RECChunk(latentIndex: 0, method: .orc, seed: 1, bitsPerBlock: 1, indexBits: 0, maxBlockDims: 1, zetaRatio: 0,
                             blockCount: d, prior: Self.prior, info: [UInt16](repeating: 256, count: d), words: [])
-        let wide = Header(level: 1, coder: .none, precision: 0, latents: [.init(kind: .continuous, channels: 1, height: 1, width: d)])
+        let wide = StreamHeader(level: 1, coder: .none, precision: 0, latents: [.init(kind: .continuous, channels: 1, height: 1, width: d)])
         #expect(Self.error(Self.bytes(wide, [many.chunk]))?.code == .limitExceeded)
         // The same latent in blocks of two uninformative dimensions fits.
         var fewer = many

@@ -89,7 +89,7 @@ struct RECEncoderTests {
     /// A 5-D target of about 9 bits KL and 12 bits D∞, the last dimension collapsed.
     static let medium = GaussianTarget(mean: [1.2, -0.9, 0.5, 0.2, 0], std: [0.08, 0.2, 0.4, 0.7, 1.0])!
 
-    static func decodeValues(_ container: Container) throws -> [Int32] {
+    static func decodeValues(_ container: ContainerStream) throws -> [Int32] {
         try LatentDecoder().decodeAll(ContainerReader().read(container.bytes())).continuous[0].tensor.values
     }
 

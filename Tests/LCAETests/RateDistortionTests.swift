@@ -11,7 +11,7 @@ import Testing
 struct RateDistortionTests {
     /// A small auto-encoder: analysis 2 × conv 4×4 stride 2, synthesis 2 × transposed conv, ReLU
     /// between; weights from a fixed seed, scaled so the synthesis stays within int16.
-    static func model() -> Model {
+    static func model() -> CodecModel {
         var rng = SplitMix64(seed: 41)
         func layer(_ transposed: Bool, _ cin: Int, _ cout: Int, shift: Int, spread: UInt64) -> Layer {
             let weights = (0..<(cin * cout * 16)).map { _ in Int16(truncatingIfNeeded: Int64(rng.next() % (2 * spread + 1)) - Int64(spread)) }
@@ -21,7 +21,7 @@ struct RateDistortionTests {
         }
         let synthesis = [layer(true, 6, 8, shift: 8, spread: 400), .relu, layer(true, 8, 3, shift: 8, spread: 400)]
         let analysis = [layer(false, 3, 8, shift: 12, spread: 300), .relu, layer(false, 8, 6, shift: 12, spread: 300)]
-        return Model(colourFormat: .rgb, latentChannels: 6, inputFractionBits: 2, outputFractionBits: 2, synthesis: synthesis, analysis: analysis)
+        return CodecModel(colourFormat: .rgb, latentChannels: 6, inputFractionBits: 2, outputFractionBits: 2, synthesis: synthesis, analysis: analysis)
     }
 
     @Test("a window of the synthesis equals that part of the whole synthesis")

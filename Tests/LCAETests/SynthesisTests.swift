@@ -20,7 +20,7 @@ struct SynthesisTests {
 
     /// A small model with every layer kind: convolution with stride and padding, ReLU,
     /// transposed convolutions with padding, output padding, and kernel = stride.
-    static func mixedModel(seed: UInt64, big: Bool = false) -> Model {
+    static func mixedModel(seed: UInt64, big: Bool = false) -> CodecModel {
         var rng = SplitMix64(seed: seed)
         let layers: [Layer] = [
             convolution(&rng, transposed: true, in: 4, out: 5, kernel: (3, 3), stride: (2, 2), padding: (1, 1), outputPadding: (1, 1), shift: 6, big: big),
@@ -29,7 +29,7 @@ struct SynthesisTests {
             .relu,
             convolution(&rng, transposed: true, in: 6, out: 3, kernel: (2, 2), stride: (2, 2), shift: 7, big: big),
         ]
-        return Model(colourFormat: .rgb, latentChannels: 4, inputFractionBits: 2, outputFractionBits: 3, synthesis: layers)
+        return CodecModel(colourFormat: .rgb, latentChannels: 4, inputFractionBits: 2, outputFractionBits: 3, synthesis: layers)
     }
 
     /// Spec §15.4.2, literally: for every output position, the bias plus every input × weight
@@ -114,7 +114,7 @@ struct SynthesisTests {
             input.values = input.values.map { $0 < 0 ? .min : $0 }
             layer = .convolution(c)
         }
-        let model = Model(colourFormat: .rgb, latentChannels: inChannels, inputFractionBits: 0, outputFractionBits: 0, synthesis: [layer])
+        let model = CodecModel(colourFormat: .rgb, latentChannels: inChannels, inputFractionBits: 0, outputFractionBits: 0, synthesis: [layer])
         #expect(SynthesisNetwork(model).run(input) == Self.reference(input, layer))
         #expect(SynthesisNetwork(model).run(input, threads: 2) == Self.reference(input, layer))
     }
@@ -127,7 +127,7 @@ struct SynthesisTests {
         let x = SynthesisNetwork.input(latent, step: step)
         #expect(x.values == [0, Int16.max, 4, Int16.min, -4, 4])
         // Output: 3 fraction bits, clamped to [0, 255].
-        let model = Model(colourFormat: .grey, latentChannels: 1, inputFractionBits: 0, outputFractionBits: 3,
+        let model = CodecModel(colourFormat: .grey, latentChannels: 1, inputFractionBits: 0, outputFractionBits: 3,
                           synthesis: [.convolution(.init(transposed: false, inChannels: 1, outChannels: 1, kernel: (1, 1), stride: (1, 1),
                                                          shift: 0, weights: [1], bias: [0]))])
         let y = Activation(channels: 1, height: 1, width: 5, values: [-9, 3, 4, 2043, 2044])
@@ -138,27 +138,27 @@ struct SynthesisTests {
     func modelRoundTrip() throws {
         let tables = LatentStreamTests.tables
         let base = Self.mixedModel(seed: 1)
-        let model = Model(colourFormat: .rgb, latentChannels: 5, inputFractionBits: 1, outputFractionBits: 0,
+        let model = CodecModel(colourFormat: .rgb, latentChannels: 5, inputFractionBits: 1, outputFractionBits: 0,
                           synthesis: [.convolution(.init(transposed: true, inChannels: 5, outChannels: 3, kernel: (2, 2), stride: (2, 2),
                                                          shift: 3, weights: Array(repeating: 7, count: 60), bias: [1, 2, 3]))],
                           analysis: [.convolution(.init(transposed: false, inChannels: 3, outChannels: 5, kernel: (2, 2), stride: (2, 2),
                                                         shift: 3, weights: Array(repeating: -7, count: 60), bias: [0, 0, 0, 0, 0])), .relu],
                           tableSets: [.init(stepQ16: 65536, kind: .contexts, tables: tables)])
         for m in [base, model] {
-            let parsed = try Model.parse(m.bytes)
+            let parsed = try CodecModel.parse(m.bytes)
             #expect(parsed == m)
             #expect(parsed.synthesis == m.synthesis && parsed.analysis == m.analysis)
             #expect(parsed.sha256 == m.sha256 && parsed.bytes == m.bytes)
         }
-        #expect(try Model.parse(model.bytes).tables(named: tables.sha256) == tables)
-        #expect(try Model.parse(model.bytes).tables(named: Array(repeating: 0, count: 32)) == nil)
+        #expect(try CodecModel.parse(model.bytes).tables(named: tables.sha256) == tables)
+        #expect(try CodecModel.parse(model.bytes).tables(named: Array(repeating: 0, count: 32)) == nil)
     }
 
     @Test("every prefix and every byte of damage in a model file gives a typed error, never a trap")
     func modelDamage() throws {
         let bytes = Self.mixedModel(seed: 2).bytes
         for n in 0..<bytes.count {
-            #expect(throws: ContainerError.self) { try Model.parse(Array(bytes.prefix(n))) }
+            #expect(throws: ContainerError.self) { try CodecModel.parse(Array(bytes.prefix(n))) }
         }
         var flipped = bytes
         flipped[20] ^= 1
@@ -172,7 +172,7 @@ struct SynthesisTests {
 
     static func error(_ bytes: [UInt8]) -> ContainerError? {
         do {
-            _ = try Model.parse(bytes)
+            _ = try CodecModel.parse(bytes)
             return nil
         } catch {
             return error
@@ -183,7 +183,7 @@ struct SynthesisTests {
     /// check is reached.
     static func framed(_ body: [UInt8]) -> [UInt8] {
         var w = ByteWriter()
-        w.append(contentsOf: Model.signature)
+        w.append(contentsOf: CodecModel.signature)
         w.u32(UInt32(body.count))
         w.append(contentsOf: body)
         w.u32(CRC32.checksum(body[...]))
@@ -192,7 +192,7 @@ struct SynthesisTests {
 
     static func code(_ bytes: [UInt8]) -> ContainerError.Code? {
         do {
-            _ = try Model.parse(bytes)
+            _ = try CodecModel.parse(bytes)
             return nil
         } catch {
             return error.code

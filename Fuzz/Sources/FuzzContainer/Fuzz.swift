@@ -1,5 +1,6 @@
 import FuzzSupport
 import LCAE
+import LCAEInspect
 
 /// The container layer: signature, chunks, CRCs, HEAD, levels (spec chapters 3 to 8).
 /// CRCs stay on: the corpus holds valid streams, and libFuzzer's comparison tracing finds CRCs.

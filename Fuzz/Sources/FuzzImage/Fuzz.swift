@@ -14,10 +14,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 }
 
 enum Harness {
-    static let models: [Model] = ((try? DefaultModel.all()) ?? [])
-        + ["samples/conformance/models/test-layers.lcaem"].compactMap { try? Model.read(contentsOf: $0) }
+    static let models: [CodecModel] = ((try? DefaultModel.all()) ?? [])
+        + ["samples/conformance/models/test-layers.lcaem"].compactMap { try? CodecModel.read(contentsOf: $0) }
 
-    static let limits: Limits = {
+    static let limits: ReaderLimits = {
         var limits = Level.level2
         limits.maxWidth = 1024
         limits.maxHeight = 1024

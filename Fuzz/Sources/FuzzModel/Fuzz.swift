@@ -7,7 +7,7 @@ import LCAE
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    guard let model = try? Model.parse(bytes) else { return 0 }
+    guard let model = try? CodecModel.parse(bytes) else { return 0 }
     for set in model.tableSets {
         _ = try? model.tables(named: set.sha256, limits: Level.level1)
     }

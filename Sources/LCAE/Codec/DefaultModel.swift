@@ -7,33 +7,33 @@ import LCAESupport
 /// The models shipped in the package (spec §15.7): a 16 × 16 block transform for RGB and one
 /// for grey, trained by `lcae train-model` on `samples/images/`, with their table sets.
 public enum DefaultModel {
-    public static func resourcePath(_ colour: Header.ColourFormat) -> String? {
+    public static func resourcePath(_ colour: StreamHeader.ColourFormat) -> String? {
         Bundle.module.url(forResource: colour == .grey ? "default-grey" : "default-rgb", withExtension: "lcaem", subdirectory: "Resources")?.path
     }
 
-    public static func load(_ colour: Header.ColourFormat) throws(ContainerError) -> Model {
+    public static func load(_ colour: StreamHeader.ColourFormat) throws(ContainerError) -> CodecModel {
         guard colour != .none, let path = resourcePath(colour) else {
             throw ContainerError(.ioError, at: 0, "the package's default \(colour) model is missing from its resources")
         }
-        return try Model.read(contentsOf: path)
+        return try CodecModel.read(contentsOf: path)
     }
 
     /// The default model whose file has SHA-256 `hash` (spec §7.1.3), or nil; only that one
     /// is parsed, so that a decoder does not pay for the other.
-    public static func model(sha256 hash: [UInt8]) throws(ContainerError) -> Model? {
-        for colour in [Header.ColourFormat.rgb, .grey] {
+    public static func model(sha256 hash: [UInt8]) throws(ContainerError) -> CodecModel? {
+        for colour in [StreamHeader.ColourFormat.rgb, .grey] {
             guard let path = resourcePath(colour) else { continue }
             var limits = Level.highest
-            limits.maxPayloadBytes = Model.maxFileSize
+            limits.maxPayloadBytes = CodecModel.maxFileSize
             limits.maxChunks = 0
             let bytes = try ContainerReader.load(path, limits: limits)
-            if Array(SHA256.hash(data: bytes)) == hash { return try Model.parse(bytes) }
+            if Array(SHA256.hash(data: bytes)) == hash { return try CodecModel.parse(bytes) }
         }
         return nil
     }
 
     /// Both default models, for decoders that take whatever a stream is bound to.
-    public static func all() throws(ContainerError) -> [Model] {
+    public static func all() throws(ContainerError) -> [CodecModel] {
         [try load(.rgb), try load(.grey)]
     }
 }

@@ -5,12 +5,12 @@ import LCAEPNG
 /// smallest latent whose synthesis covers the image, pad the image to the synthesis output
 /// size by repeating its last row and column, run the analysis network.
 public struct ImageAnalysis: Sendable {
-    public let model: Model
+    public let model: CodecModel
     let synthesis: SynthesisNetwork
     let analysis: AnalysisNetwork
 
     /// `path` chooses the kernels' instruction set (`KernelPath.best` by default).
-    public init(_ model: Model, path: KernelPath = .best) throws(CodecError) {
+    public init(_ model: CodecModel, path: KernelPath = .best) throws(CodecError) {
         guard let analysis = AnalysisNetwork(model, path: path) else {
             throw CodecError(.unsupportedModel, "the model has no analysis network: it can decode, not encode")
         }
@@ -37,7 +37,7 @@ public struct ImageAnalysis: Sendable {
     }
 
     /// The continuous latent of an image, channel-major like `LatentTensor`.
-    public func latent(_ image: Image, threads: Int = 1) throws(CodecError) -> (values: [Float], height: Int, width: Int) {
+    public func latent(_ image: RasterImage, threads: Int = 1) throws(CodecError) -> (values: [Float], height: Int, width: Int) {
         guard image.channels == model.colourFormat.channels else {
             throw CodecError(.unsupportedImage, "a \(image.channels)-channel image for a \(model.colourFormat.channels)-channel model")
         }

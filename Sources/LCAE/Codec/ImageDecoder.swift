@@ -8,13 +8,13 @@ import LCAESupport
 /// the integer synthesis network of the bound model (chapter 15), then the hash checks.
 public struct ImageDecoder: Sendable {
     /// Models a stream may be bound to, found by SHA-256 (spec §7.1.3).
-    public var models: [Model]
+    public var models: [CodecModel]
     /// Tables a CREF may name besides the bound model's own.
     public var tables: [ContextTables]
     public var threads: Int
-    public var limits: Limits
+    public var limits: ReaderLimits
 
-    public init(models: [Model], tables: [ContextTables] = [], threads: Int = 1, limits: Limits = Level.highest) {
+    public init(models: [CodecModel], tables: [ContextTables] = [], threads: Int = 1, limits: ReaderLimits = Level.highest) {
         self.models = models
         self.tables = tables
         self.threads = threads
@@ -22,7 +22,7 @@ public struct ImageDecoder: Sendable {
     }
 
     public struct Decoded: Sendable {
-        public var image: Image
+        public var image: RasterImage
         public var latent: LatentDecoder.Decoded
         public var step: LatentStep
         /// True when an iHSH chunk was present and matched; false when there was none.
@@ -31,9 +31,9 @@ public struct ImageDecoder: Sendable {
 
     /// Offset of HEAD's model_sha256 field: signature, chunk length and type, 20 bytes in.
     private static let modelHashAt = Signature.bytes.count + 8 + 20
-    private static let latentAt = Signature.bytes.count + 8 + Header.fixedSize
+    private static let latentAt = Signature.bytes.count + 8 + StreamHeader.fixedSize
 
-    public func decode(_ container: Container) throws(ContainerError) -> Decoded {
+    public func decode(_ container: ContainerStream) throws(ContainerError) -> Decoded {
         let header = container.header
         guard header.colourFormat != .none else {
             throw ContainerError(.badField, at: Signature.bytes.count + 8 + 13, "the stream holds latents only, no image (spec §16.1)")
@@ -85,7 +85,7 @@ public struct ImageDecoder: Sendable {
         }
         let output = synthesis.run(latent.tensor, step: step, threads: threads)
         let samples = synthesis.samples(output, height: header.height, width: header.width)
-        let image = Image(unchecked: header.width, height: header.height, channels: model.colourFormat.channels,
+        let image = RasterImage(unchecked: header.width, height: header.height, channels: model.colourFormat.channels,
                           bitDepth: model.bitDepth, samples: samples)
         var checked = false
         if let (expected, at) = imageHash {

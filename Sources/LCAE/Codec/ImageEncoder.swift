@@ -8,10 +8,10 @@ import LCAEPNG
 /// optional rate-distortion optimised quantization, then the latent chunks with tables the
 /// model carries, the STEP chunk, and the latent and image hashes.
 public struct ImageEncoder: Sendable {
-    public var model: Model
+    public var model: CodecModel
     /// The latent step Δ: the latent is quantized as round(y / Δ).
     public var step: Double
-    public var entropy: Model.TableSet.Kind
+    public var entropy: CodecModel.TableSet.Kind
     /// Tables fitted elsewhere, carried in-band instead of the model's own.
     public var tables: ContextTables?
     /// Run RDOQ (“Entropy Coding Improvement for Low-complexity Compressive Auto-encoders” §3.2) with this λ, when set.
@@ -20,7 +20,7 @@ public struct ImageEncoder: Sendable {
     public var substreams: Int
     public var threads: Int
 
-    public init(model: Model, step: Double, entropy: Model.TableSet.Kind = .contexts, tables: ContextTables? = nil,
+    public init(model: CodecModel, step: Double, entropy: CodecModel.TableSet.Kind = .contexts, tables: ContextTables? = nil,
                 rdoq: RateDistortionOptimizer? = nil, lanes: Int = 4, substreams: Int = 1, threads: Int = 1) {
         self.model = model
         self.step = step
@@ -33,10 +33,10 @@ public struct ImageEncoder: Sendable {
     }
 
     public struct Encoded: Sendable {
-        public var container: Container
+        public var container: ContainerStream
         public var latent: LatentTensor
         /// What every conforming decoder reconstructs from the stream.
-        public var reconstruction: Image
+        public var reconstruction: RasterImage
         public var tables: ContextTables
         public var placement: TablePlacement
         public var latentStep: LatentStep
@@ -44,11 +44,11 @@ public struct ImageEncoder: Sendable {
     }
 
     /// The model's table set of `kind` fitted nearest to `step` (in ratio), if any.
-    public static func tableSet(_ model: Model, kind: Model.TableSet.Kind, step: Double) -> Model.TableSet? {
+    public static func tableSet(_ model: CodecModel, kind: CodecModel.TableSet.Kind, step: Double) -> CodecModel.TableSet? {
         model.tableSets.filter { $0.kind == kind }.min { abs(log2($0.step / step)) < abs(log2($1.step / step)) }
     }
 
-    public func encode(_ image: Image, progress: (String) -> Void = { _ in }) throws -> Encoded {
+    public func encode(_ image: RasterImage, progress: (String) -> Void = { _ in }) throws -> Encoded {
         guard step.isFinite, step > 0 else { throw CodecError(.badOption, "the latent step must be positive, not \(step)") }
         guard image.bitDepth == model.bitDepth else {
             throw CodecError(.unsupportedImage, "a \(image.bitDepth)-bit image for a \(model.bitDepth)-bit model")
@@ -76,14 +76,14 @@ public struct ImageEncoder: Sendable {
                                          progress: progress)
         }
         let output = synthesis.run(latent, step: latentStep, threads: threads)
-        let reconstruction = Image(unchecked: image.width, height: image.height, channels: image.channels, bitDepth: image.bitDepth,
+        let reconstruction = RasterImage(unchecked: image.width, height: image.height, channels: image.channels, bitDepth: image.bitDepth,
                                    samples: synthesis.samples(output, height: image.height, width: image.width))
 
         let latentEncoder = LatentEncoder(lanes: lanes, substreams: substreams, threads: threads)
         var body = [ImageChunk.step(latentStep)]
         body += try latentEncoder.chunks(latent, tables: chosen, placement: placement)
         body.append(ImageChunk.imageHash(reconstruction))
-        var header = Header(width: image.width, height: image.height, bitDepth: image.bitDepth, colourFormat: model.colourFormat,
+        var header = StreamHeader(width: image.width, height: image.height, bitDepth: image.bitDepth, colourFormat: model.colourFormat,
                             coder: .rans64, precision: chosen.precision, modelHash: model.sha256,
                             latents: [.init(kind: .integer, channels: latent.channels, height: latent.height, width: latent.width)])
         header.level = try LatentEncoder.level(header, body, tables: [chosen])

@@ -1,10 +1,10 @@
 import Foundation
 import LCAEPNG
 
-extension Image {
+extension RasterImage {
     /// Peak signal-to-noise ratio against `other` in dB, over every sample of every channel,
     /// with the bit depth's maximum as the peak; infinite for identical images.
-    public func psnr(_ other: Image) -> Double {
+    public func psnr(_ other: RasterImage) -> Double {
         precondition(width == other.width && height == other.height && channels == other.channels, "PSNR of images of different sizes")
         var sum = 0.0
         for (a, b) in zip(samples, other.samples) {

@@ -43,7 +43,7 @@ public struct RateDistortionOptimizer: Sendable {
         public var bits: (before: Double, after: Double)
     }
 
-    func optimize(_ latent: inout LatentTensor, image: Image, synthesis: SynthesisNetwork, step: LatentStep, tables: ContextTables,
+    func optimize(_ latent: inout LatentTensor, image: RasterImage, synthesis: SynthesisNetwork, step: LatentStep, tables: ContextTables,
                   threads: Int = 1, progress: (String) -> Void) throws -> Report {
         guard synthesis.steps.count == 1, case .blockTransposed(let layer) = synthesis.steps[0] else {
             return try optimizeWindowed(&latent, image: image, synthesis: synthesis, step: step, tables: tables, threads: threads,
@@ -89,7 +89,7 @@ public struct RateDistortionOptimizer: Sendable {
     }
 
     /// RDOQ for any model, D over windows (see the type's comment).
-    private func optimizeWindowed(_ latent: inout LatentTensor, image: Image, synthesis: SynthesisNetwork, step: LatentStep,
+    private func optimizeWindowed(_ latent: inout LatentTensor, image: RasterImage, synthesis: SynthesisNetwork, step: LatentStep,
                                   tables: ContextTables, threads: Int, progress: (String) -> Void) throws(CodecError) -> Report {
         let model = synthesis.model
         let (c, h, w) = (latent.channels, latent.height, latent.width)
@@ -203,7 +203,7 @@ public struct RateDistortionOptimizer: Sendable {
         return Report(moves: moves, distortion: (distortionBefore, distortionAfter), bits: (bitsBefore, rate.bits(latent)))
     }
 
-    static func distortion(_ samples: [UInt16], _ image: Image) -> Int {
+    static func distortion(_ samples: [UInt16], _ image: RasterImage) -> Int {
         zip(samples, image.samples).reduce(0) { sum, pair in
             let e = Int(pair.0) - Int(pair.1)
             return sum + e * e
@@ -230,7 +230,7 @@ struct BlockReconstruction {
     let originals: [Int32]
     var distortions: [Int]
 
-    init(layer block: BlockTransposedConvolution, model: Model, image: Image, latent: LatentTensor, step: LatentStep) {
+    init(layer block: BlockTransposedConvolution, model: CodecModel, image: RasterImage, latent: LatentTensor, step: LatentStep) {
         let layer = block.layer
         weights = block.weights
         weightStride = block.stride

@@ -50,7 +50,7 @@ package enum ImageChunk {
     /// SHA-256 of the samples as iHSH defines them (spec §16.3): one byte each at bit depth 8,
     /// two (little-endian) at 16. They are serialized a slice at a time, so that the bytes
     /// never exist as one array as large as the image.
-    package static func hash(_ image: Image) -> [UInt8] {
+    package static func hash(_ image: RasterImage) -> [UInt8] {
         var hasher = SHA256()
         let width = image.bitDepth == 8 ? 1 : 2
         let slice = 1 << 15
@@ -74,7 +74,7 @@ package enum ImageChunk {
         return Array(hasher.finalize())
     }
 
-    static func imageHash(_ image: Image) -> Chunk {
+    static func imageHash(_ image: RasterImage) -> Chunk {
         Chunk(type: .imageHash, payload: hash(image)[...])
     }
 }

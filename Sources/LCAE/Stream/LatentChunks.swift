@@ -27,7 +27,7 @@ public enum TableFile {
         return w.bytes
     }
 
-    public static func parse(_ bytes: [UInt8], limits: Limits = Level.highest) throws(ContainerError) -> ContextTables {
+    public static func parse(_ bytes: [UInt8], limits: ReaderLimits = Level.highest) throws(ContainerError) -> ContextTables {
         try Signature.check(bytes, against: signature, "a table file (spec §12.2.1)")
         var r = ByteReader(bytes[signature.count...], fileOffset: signature.count)
         let size = Int(try r.u32("body_size"))
@@ -42,7 +42,7 @@ public enum TableFile {
         return try ContextTables.parse(body, fileOffset: 12, limits: limits)
     }
 
-    public static func read(contentsOf path: String, limits: Limits = Level.highest) throws(ContainerError) -> ContextTables {
+    public static func read(contentsOf path: String, limits: ReaderLimits = Level.highest) throws(ContainerError) -> ContextTables {
         try parse(ContainerReader.load(path, limits: limits), limits: limits)
     }
 }

@@ -29,9 +29,9 @@ public struct LatentEncoder: Sendable {
     }
 
     /// A latent-only stream (spec §7.1: no image, one integer latent) at the lowest level that admits it.
-    public func container(_ tensor: LatentTensor, tables: ContextTables, placement: TablePlacement) throws -> Container {
+    public func container(_ tensor: LatentTensor, tables: ContextTables, placement: TablePlacement) throws -> ContainerStream {
         let body = try chunks(tensor, tables: tables, placement: placement)
-        var header = Header(coder: .rans64, precision: tables.precision,
+        var header = StreamHeader(coder: .rans64, precision: tables.precision,
                             latents: [.init(kind: .integer, channels: tensor.channels, height: tensor.height, width: tensor.width)])
         header.level = try Self.level(header, body, tables: [tables])
         var writer = ContainerWriter(header: header)
@@ -40,12 +40,12 @@ public struct LatentEncoder: Sendable {
     }
 
     /// The lowest level whose limits admit the header, the chunks and the tables (spec §8.2).
-    static func level(_ header: Header, _ chunks: [Chunk], tables: [ContextTables]) throws(ContainerError) -> UInt8 {
+    static func level(_ header: StreamHeader, _ chunks: [Chunk], tables: [ContextTables]) throws(ContainerError) -> UInt8 {
         var needed = header.requiredLimits
         needed.maxTables = tables.map(\.tableCount).max() ?? 0
         needed.maxSymbolsPerTable = tables.flatMap { $0.channels.map(\.symbolCount) }.max() ?? 0
         needed.maxChunks = chunks.count + 2
-        needed.maxPayloadBytes = chunks.reduce(Header.fixedSize + Header.latentEntrySize * header.latents.count) { $0 + $1.payload.count }
+        needed.maxPayloadBytes = chunks.reduce(StreamHeader.fixedSize + StreamHeader.latentEntrySize * header.latents.count) { $0 + $1.payload.count }
         guard let level = Level.minimum(for: needed) else {
             throw ContainerError(.limitExceeded, at: 0, "the stream is larger than level 3 admits (spec §8)")
         }
@@ -61,7 +61,7 @@ public struct LatentEncoder: Sendable {
 
     /// Codes the latent twice: with `given` tables referenced, and with tables fitted to this latent
     /// in-band; keeps the smaller stream (in-band only when that costs fewer bits).
-    public func automatic(_ tensor: LatentTensor, given: ContextTables, fitter: ContextFitter) throws -> (Container, Choice) {
+    public func automatic(_ tensor: LatentTensor, given: ContextTables, fitter: ContextFitter) throws -> (ContainerStream, Choice) {
         let referenced = try container(tensor, tables: given, placement: .referenced)
         let (own, _) = try fitter.fit([tensor])
         let inBand = try container(tensor, tables: own, placement: .inBand)
@@ -74,11 +74,11 @@ public struct LatentEncoder: Sendable {
 /// Decodes the integer latents of a stream (spec §12.6), checking every constraint of chapter 12.
 public struct LatentDecoder: Sendable {
     public var threads: Int
-    public var limits: Limits
+    public var limits: ReaderLimits
     /// Tables a CREF chunk may name, by the SHA-256 of their body.
     public var available: [ContextTables]
 
-    public init(threads: Int = 1, limits: Limits = Level.highest, available: [ContextTables] = []) {
+    public init(threads: Int = 1, limits: ReaderLimits = Level.highest, available: [ContextTables] = []) {
         self.threads = threads
         self.limits = limits
         self.available = available
@@ -114,12 +114,12 @@ public struct LatentDecoder: Sendable {
     }
 
     /// The integer latents of a stream (spec §12.6), after every check of chapters 12 and 14.
-    public func decode(_ container: Container) throws(ContainerError) -> [Decoded] {
+    public func decode(_ container: ContainerStream) throws(ContainerError) -> [Decoded] {
         try decodeAll(container).integer
     }
 
     /// Decodes every latent in HEAD order (spec §9 second pass, §12.6, §14.9).
-    public func decodeAll(_ container: Container) throws(ContainerError) -> Decoding {
+    public func decodeAll(_ container: ContainerStream) throws(ContainerError) -> Decoding {
         let header = container.header
         let effective = limits.intersection(Level.limits(header.level) ?? limits)
         let offsets = container.chunkOffsets
@@ -213,7 +213,7 @@ public struct LatentDecoder: Sendable {
     }
 
     /// One RECC per continuous latent (spec §14.8), parsed, checked and regenerated (spec §14.9).
-    private func decodeContinuous(_ index: Int, _ shape: Header.LatentShape, _ group: [(Chunk, Int)], _ limits: Limits) throws(ContainerError) -> DecodedContinuous {
+    private func decodeContinuous(_ index: Int, _ shape: StreamHeader.LatentShape, _ group: [(Chunk, Int)], _ limits: ReaderLimits) throws(ContainerError) -> DecodedContinuous {
         guard let (chunk, offset) = group.first else {
             throw ContainerError(.missingChunk, at: Signature.bytes.count, "continuous latent \(index) has no RECC chunk (spec §14.8)")
         }
@@ -234,7 +234,7 @@ public struct LatentDecoder: Sendable {
         var precision: Int
     }
 
-    private func resolveTables(_ chunk: Chunk, at offset: Int, _ limits: Limits) throws(ContainerError) -> (ContextTables, TablePlacement, TableFieldOffsets) {
+    private func resolveTables(_ chunk: Chunk, at offset: Int, _ limits: ReaderLimits) throws(ContainerError) -> (ContextTables, TablePlacement, TableFieldOffsets) {
         var r = ByteReader(chunk.payload, fileOffset: offset + 8)
         _ = try r.u8("latent_index")
         if chunk.type == .tableReference {
@@ -284,7 +284,7 @@ public struct LatentDecoder: Sendable {
     }
 }
 
-extension Container {
+extension ContainerStream {
     /// The file offset of each chunk's length field (chunks follow the 9-byte signature back to back).
     public var chunkOffsets: [Int] {
         var offsets: [Int] = []

@@ -7,21 +7,21 @@ import LCAEPNG
 
 /// Times the image codec in process, stage by stage (release mode; medians over repeats), so
 /// that file I/O and model loading stay out of the figures.
-public struct CodecBenchmark: Sendable {
-    public var repeats: Int
-    public var threads: Int
+package struct CodecBenchmark: Sendable {
+    package var repeats: Int
+    package var threads: Int
 
-    public init(repeats: Int = 7, threads: Int = 1) {
+    package init(repeats: Int = 7, threads: Int = 1) {
         self.repeats = repeats
         self.threads = threads
     }
 
-    public struct Record: Sendable {
-        public var stage: String
-        public var milliseconds: Double
+    package struct Record: Sendable {
+        package var stage: String
+        package var milliseconds: Double
     }
 
-    public func run(_ image: Image, encoder: ImageEncoder, models: [Model]) throws -> [Record] {
+    package func run(_ image: RasterImage, encoder: ImageEncoder, models: [CodecModel]) throws -> [Record] {
         var encoder = encoder
         encoder.threads = threads
         var times: [String: [Double]] = [:]
@@ -64,17 +64,17 @@ public struct CodecBenchmark: Sendable {
     }
 
     /// One network on one kernel path: median time and billions of multiply-adds per second.
-    public struct NetworkRecord: Sendable {
-        public var network: String
-        public var path: KernelPath
-        public var milliseconds: Double
-        public var multiplyAdds: Int
-        public var gigaMultiplyAddsPerSecond: Double { Double(multiplyAdds) / milliseconds / 1e6 }
+    package struct NetworkRecord: Sendable {
+        package var network: String
+        package var path: KernelPath
+        package var milliseconds: Double
+        package var multiplyAdds: Int
+        package var gigaMultiplyAddsPerSecond: Double { Double(multiplyAdds) / milliseconds / 1e6 }
     }
 
     /// A path's int16 multiply-add peak on one core, in billions per second: the median of
     /// `repeats` runs of register-only multiply-adds (vpdpwssd, or pmaddwd + paddd).
-    public static func int16Peak(_ path: KernelPath, repeats: Int = 5) -> Double {
+    package static func int16Peak(_ path: KernelPath, repeats: Int = 5) -> Double {
         var rates: [Double] = []
         var sink: Int32 = 0
         for r in 0..<repeats {
@@ -88,7 +88,7 @@ public struct CodecBenchmark: Sendable {
     /// Times the synthesis (on the image's latent at the encoder's step) and the analysis on
     /// every kernel path this CPU supports. Block transforms have a path of their own, which
     /// the kernel path does not change.
-    public func runNetworks(_ image: Image, encoder: ImageEncoder) throws -> [NetworkRecord] {
+    package func runNetworks(_ image: RasterImage, encoder: ImageEncoder) throws -> [NetworkRecord] {
         let encoded = try encoder.encode(image)
         let latent = encoded.latent
         var records: [NetworkRecord] = []
@@ -121,7 +121,7 @@ public struct CodecBenchmark: Sendable {
     /// The multiply-adds of a network's convolutions on an input of that size: every
     /// (output position, tap, input channel, output channel) of a convolution, every (input
     /// position, tap, input channel, output channel) of a transposed one.
-    public static func multiplyAdds(_ layers: [Layer], channels: Int, height: Int, width: Int) -> Int {
+    package static func multiplyAdds(_ layers: [Layer], channels: Int, height: Int, width: Int) -> Int {
         var (h, w, total) = (height, width, 0)
         for case .convolution(let c) in layers {
             guard let (oh, ow) = c.outputSize(height: h, width: w) else { return total }

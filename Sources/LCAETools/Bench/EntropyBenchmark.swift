@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import LCAEContext
 import LCAEEntropy
+import LCAEInspect
 import LCAESupport
 
 /// `lcae bench`: entropy-coder throughput on two fixed workloads (issue targets in README's benchmark section).
@@ -10,18 +11,18 @@ import LCAESupport
 /// gaussian64: 64 quantized Gaussian tables over -128...127 (means uniform in
 /// [-50, 50], standard deviations log-uniform in [0.5, 20]); each symbol uses
 /// a random table and is drawn from it.
-public struct EntropyBenchmark: Sendable {
-    public struct Record: Sendable {
-        public var caseName: String
-        public var op: String
-        public var lanes: Int
-        public var threads: Int
-        public var substreams: Int
-        public var nsPerSymbol: Double
-        public var bitsPerSymbol: Double
-        public var crossEntropyBits: Double
+package struct EntropyBenchmark: Sendable {
+    package struct Record: Sendable {
+        package var caseName: String
+        package var op: String
+        package var lanes: Int
+        package var threads: Int
+        package var substreams: Int
+        package var nsPerSymbol: Double
+        package var bitsPerSymbol: Double
+        package var crossEntropyBits: Double
 
-        public var json: JSONValue {
+        package var json: JSONValue {
             .object([
                 ("case", .string(caseName)), ("op", .string(op)), ("lanes", .int(lanes)), ("threads", .int(threads)),
                 ("substreams", .int(substreams)), ("ns_per_symbol", .double(nsPerSymbol)),
@@ -31,16 +32,16 @@ public struct EntropyBenchmark: Sendable {
     }
 
     /// One workload: models, per-symbol model index (nil for one model), symbols.
-    public struct Workload: Sendable {
-        public var name: String
-        public var models: ModelSet
-        public var modelIndex: [UInt16]?
-        public var symbols: [Int32]
+    package struct Workload: Sendable {
+        package var name: String
+        package var models: ModelSet
+        package var modelIndex: [UInt16]?
+        package var symbols: [Int32]
         /// (mean, std) of each Gaussian table; empty for categorical256.
-        public var gaussianParameters: [(Double, Double)]
+        package var gaussianParameters: [(Double, Double)]
 
         /// Empirical cross-entropy of the symbols under their models, in bits per symbol.
-        public var crossEntropyBits: Double {
+        package var crossEntropyBits: Double {
             var counts = [[Int]](repeating: [], count: models.count)
             for m in 0..<models.count { counts[m] = Array(repeating: 0, count: models.models[m].symbolCount) }
             for (i, s) in symbols.enumerated() { counts[modelIndex.map { Int($0[i]) } ?? 0][Int(s)] += 1 }
@@ -50,11 +51,11 @@ public struct EntropyBenchmark: Sendable {
         }
     }
 
-    public var symbols: Int
-    public var repeats: Int
-    public var seed: UInt64
+    package var symbols: Int
+    package var repeats: Int
+    package var seed: UInt64
 
-    public init(symbols: Int = 10_000_000, repeats: Int = 5, seed: UInt64 = 0x4C43_4145) {
+    package init(symbols: Int = 10_000_000, repeats: Int = 5, seed: UInt64 = 0x4C43_4145) {
         self.symbols = symbols
         self.repeats = repeats
         self.seed = seed
@@ -63,7 +64,7 @@ public struct EntropyBenchmark: Sendable {
     // MARK: Workloads
 
     /// The workload of that name, or nil.
-    public func workload(named name: String) throws(EntropyError) -> Workload? {
+    package func workload(named name: String) throws(EntropyError) -> Workload? {
         switch name {
         case "categorical256": try categorical256()
         case "gaussian64": try gaussian64()
@@ -71,7 +72,7 @@ public struct EntropyBenchmark: Sendable {
         }
     }
 
-    public func categorical256() throws(EntropyError) -> Workload {
+    package func categorical256() throws(EntropyError) -> Workload {
         var rng = SplitMix64(seed: seed)
         let probabilities = (0..<256).map { _ in pow(rng.unit(), 2) + 1e-3 }
         let model = try CategoricalModel.perfectlyQuantized(probabilities)
@@ -79,7 +80,7 @@ public struct EntropyBenchmark: Sendable {
         return Workload(name: "categorical256", models: try ModelSet([model]), modelIndex: nil, symbols: symbols, gaussianParameters: [])
     }
 
-    public func gaussian64() throws(EntropyError) -> Workload {
+    package func gaussian64() throws(EntropyError) -> Workload {
         var rng = SplitMix64(seed: seed ^ 0x6761_7573_7336_34)
         var parameters: [(Double, Double)] = []
         var models: [CategoricalModel] = []
@@ -112,7 +113,7 @@ public struct EntropyBenchmark: Sendable {
     // MARK: Running
 
     /// Runs every configuration of one workload; `progress` gets a line per configuration.
-    public func run(_ workload: Workload, progress: (String) -> Void = { _ in }) throws(EntropyError) -> [Record] {
+    package func run(_ workload: Workload, progress: (String) -> Void = { _ in }) throws(EntropyError) -> [Record] {
         let crossEntropy = workload.crossEntropyBits
         var records: [Record] = []
         // (lanes, threads, substreams): one core over one substream, then one and two threads over eight.
@@ -156,7 +157,7 @@ public struct EntropyBenchmark: Sendable {
 
     /// Context-coded latents (spec chapter 12): encode and decode ns per value, context derivation
     /// included, one thread, one substream, for each lane count.
-    public func runLatents(_ tensor: LatentTensor, tables: ContextTables, progress: (String) -> Void = { _ in }) throws(EntropyError) -> [Record] {
+    package func runLatents(_ tensor: LatentTensor, tables: ContextTables, progress: (String) -> Void = { _ in }) throws(EntropyError) -> [Record] {
         var records: [Record] = []
         let n = Double(max(1, tensor.values.count))
         let prepared = try LatentCoder.Prepared(tables)

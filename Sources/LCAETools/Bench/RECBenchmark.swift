@@ -1,34 +1,35 @@
 import Foundation
+import LCAEInspect
 import LCAEREC
 
 /// `lcae rec bench`: encoder throughput in candidates per second, per method, on synthetic
 /// targets of the study's kind (P = N(0, I), one collapsed dimension). Medians over repeats.
-public struct RECBenchmark: Sendable {
-    public struct Record: Sendable {
-        public var method: RECMethod
-        public var dimensions: Int
-        public var klBits: Double
-        public var candidates: Int
-        public var candidatesPerSecond: Double
+package struct RECBenchmark: Sendable {
+    package struct Record: Sendable {
+        package var method: RECMethod
+        package var dimensions: Int
+        package var klBits: Double
+        package var candidates: Int
+        package var candidatesPerSecond: Double
 
-        public var json: JSONValue {
+        package var json: JSONValue {
             .object([("method", .string(method.description)), ("dimensions", .int(dimensions)), ("kl_bits", .double(klBits)),
                      ("candidates", .int(candidates)), ("candidates_per_second", .double(candidatesPerSecond))])
         }
     }
 
-    public var dimensions: Int
-    public var repeats: Int
-    public var seed: UInt64
+    package var dimensions: Int
+    package var repeats: Int
+    package var seed: UInt64
 
-    public init(dimensions: Int = 5, repeats: Int = 5, seed: UInt64 = 1) {
+    package init(dimensions: Int = 5, repeats: Int = 5, seed: UInt64 = 1) {
         self.dimensions = dimensions
         self.repeats = repeats
         self.seed = seed
     }
 
     /// A target whose dimensions carry decreasing shares of the information, the last one none.
-    public func target(scale: Double) -> GaussianTarget? {
+    package func target(scale: Double) -> GaussianTarget? {
         let shares = (0..<dimensions).map { d in d == dimensions - 1 ? 0.0 : Double(dimensions - 1 - d) }
         let std = shares.map { exp(-scale * $0 / 4) }
         let mean = shares.map { $0 == 0 ? 0 : 0.8 * (1 - exp(-scale * $0 / 4)) }
@@ -36,7 +37,7 @@ public struct RECBenchmark: Sendable {
     }
 
     /// Runs `method` `repeats` times with different seeds; the median of candidates per second.
-    public func run(_ method: RECMethod, scale: Double, bitsPerBlock: Int, log2Candidates: Int?) throws -> Record {
+    package func run(_ method: RECMethod, scale: Double, bitsPerBlock: Int, log2Candidates: Int?) throws -> Record {
         guard let target = target(scale: scale), let prior = RECPrior(mean: [0.0], std: [1.0]) else {
             throw RECEncoder.Failure.mismatch("bad benchmark target")
         }

@@ -3,6 +3,7 @@ import Foundation
 import LCAE
 import LCAEContainer
 import LCAEContext
+import LCAEInspect
 import LCAEModel
 import LCAENumPy
 import LCAESupport
@@ -10,31 +11,31 @@ import LCAESupport
 /// Runs conformance cases (spec §13.3): a directory with `spec.json` and `stream.lcae` (or
 /// `model.lcaem`) is a case; a bare `.lcae` file is checked on its own (it must conform and
 /// match its hash chunks), a bare `.lcaem` model file must parse (spec §15.1–§15.3).
-public struct ConformanceRun: Sendable {
+package struct ConformanceRun: Sendable {
     /// A model file and what it holds: image streams are decoded with the model they bind,
     /// and an external decoder is given its path (spec §13.4).
-    public struct ModelFile: Sendable {
-        public var path: String
-        public var model: Model
+    package struct ModelFile: Sendable {
+        package var path: String
+        package var model: CodecModel
 
-        public init(path: String, model: Model) {
+        package init(path: String, model: CodecModel) {
             self.path = path
             self.model = model
         }
 
-        public static func read(_ path: String) throws(ContainerError) -> ModelFile {
-            ModelFile(path: path, model: try Model.read(contentsOf: path))
+        package static func read(_ path: String) throws(ContainerError) -> ModelFile {
+            ModelFile(path: path, model: try CodecModel.read(contentsOf: path))
         }
 
         /// The package's default models (spec §15.7), from its resources.
-        public static func defaults() throws(ContainerError) -> [ModelFile] {
-            try [Header.ColourFormat.rgb, .grey].map { colour throws(ContainerError) in
+        package static func defaults() throws(ContainerError) -> [ModelFile] {
+            try [StreamHeader.ColourFormat.rgb, .grey].map { colour throws(ContainerError) in
                 ModelFile(path: DefaultModel.resourcePath(colour) ?? "", model: try DefaultModel.load(colour))
             }
         }
     }
 
-    public enum Status: String, Sendable {
+    package enum Status: String, Sendable {
         /// The stream behaved as its sheet says (or, bare, conforms).
         case pass
         /// The decoder's behaviour differs from the sheet.
@@ -45,20 +46,20 @@ public struct ConformanceRun: Sendable {
         case internalError
     }
 
-    public struct Result: Sendable {
-        public var path: String
-        public var status: Status
-        public var message: String
-        public var offset: Int?
-        public var clause: String?
-        public var expectedError: String?
-        public var actualError: String?
+    package struct Result: Sendable {
+        package var path: String
+        package var status: Status
+        package var message: String
+        package var offset: Int?
+        package var clause: String?
+        package var expectedError: String?
+        package var actualError: String?
 
         /// The command that shows the stream's fields around the failure.
-        public var inspectCommand: String { "lcae inspect \(streamPath) -v" }
+        package var inspectCommand: String { "lcae inspect \(streamPath) -v" }
         var streamPath: String
 
-        public var json: JSONValue {
+        package var json: JSONValue {
             .object([
                 ("path", .string(path)), ("status", .string(status.rawValue)), ("message", .string(message)),
                 ("offset", offset.map { .int($0) } ?? .null), ("clause", clause.map { .string($0) } ?? .null),
@@ -70,14 +71,14 @@ public struct ConformanceRun: Sendable {
     }
 
     /// Another decoder, run as `command... --tables T... --model M... -o OUT.npy STREAM` (spec §13.4).
-    public var externalDecoder: [String]?
+    package var externalDecoder: [String]?
     /// Tables for bare streams.
-    public var tables: [ContextTables]
+    package var tables: [ContextTables]
     /// Models every stream may be bound to (the default ones and those given); a case adds
     /// the models its sheet names.
-    public var models: [ModelFile]
+    package var models: [ModelFile]
 
-    public init(externalDecoder: [String]? = nil, tables: [ContextTables] = [], models: [ModelFile] = []) {
+    package init(externalDecoder: [String]? = nil, tables: [ContextTables] = [], models: [ModelFile] = []) {
         self.externalDecoder = externalDecoder
         self.tables = tables
         self.models = models
@@ -85,7 +86,7 @@ public struct ConformanceRun: Sendable {
 
     /// The cases under `path`: the directory itself if it holds a sheet, else its case
     /// directories and `.lcae` files, recursively, in name order.
-    public static func cases(under path: String) -> [String] {
+    package static func cases(under path: String) -> [String] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return [path] }
         if !isDirectory.boolValue { return [path] }
@@ -99,7 +100,7 @@ public struct ConformanceRun: Sendable {
         }
     }
 
-    public func run(_ path: String) -> Result {
+    package func run(_ path: String) -> Result {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             return FileManager.default.fileExists(atPath: path + "/" + SpecSheet.modelName) ? runModelCase(path) : runCase(path)
@@ -110,7 +111,7 @@ public struct ConformanceRun: Sendable {
     /// A bare model file must parse (spec §15.1–§15.3).
     private func runBareModel(_ path: String) -> Result {
         do {
-            let model = try Model.read(contentsOf: path)
+            let model = try CodecModel.read(contentsOf: path)
             return Result(path: path, status: .pass, message: "a model file that conforms: \(model.latentChannels) latent channels, "
                           + "\(model.synthesis.count) synthesis layers, \(model.tableSets.count) table sets", streamPath: path)
         } catch {
@@ -132,7 +133,7 @@ public struct ConformanceRun: Sendable {
         }
         var result = Result(path: directory, status: .pass, message: "", expectedError: sheet.expected.error, streamPath: modelPath)
         do {
-            _ = try Model.parse(bytes)
+            _ = try CodecModel.parse(bytes)
             if sheet.expected.valid {
                 result.message = "the model file parses"
             } else {
@@ -157,7 +158,7 @@ public struct ConformanceRun: Sendable {
     }
 
     /// The spec clause an error message cites, such as "§15.2", or nil.
-    public static func clause(_ message: String) -> String? {
+    package static func clause(_ message: String) -> String? {
         guard let range = message.range(of: #"§[0-9]+(\.[0-9]+)*"#, options: .regularExpression) else { return nil }
         return String(message[range])
     }
@@ -333,7 +334,7 @@ public struct ConformanceRun: Sendable {
 
 extension Inspection {
     /// A header field as `lcae inspect --json` names it, for spec sheets.
-    static func headerScalar(_ header: Header, _ key: String) -> JSONScalar {
+    static func headerScalar(_ header: StreamHeader, _ key: String) -> JSONScalar {
         guard case .object(let members) = json(header), let value = members.first(where: { $0.0 == key })?.1 else { return .null }
         switch value {
         case .int(let i): return .int(i)

@@ -2,19 +2,19 @@ import Foundation
 
 /// The spec sheet of one conformance stream (spec §13.2): what the stream is for and what a
 /// conforming decoder must produce, or which error it must report.
-public struct SpecSheet: Codable, Sendable, Equatable {
-    public struct Expected: Codable, Sendable, Equatable {
+package struct SpecSheet: Codable, Sendable, Equatable {
+    package struct Expected: Codable, Sendable, Equatable {
         /// True for a valid stream; false for one a decoder must refuse.
-        public var valid: Bool
+        package var valid: Bool
         /// For an invalid stream: the error code a reader must report (spec Table 9-1).
-        public var error: String?
+        package var error: String?
         /// For a valid stream: header fields, as `lcae inspect --json` names them.
-        public var header: [String: JSONScalar]?
+        package var header: [String: JSONScalar]?
         /// For a valid stream: SHA-256 of each decoded integer latent (spec §12.7), in latent order.
-        public var latentSHA256: [String]?
+        package var latentSHA256: [String]?
         /// For a valid image stream: SHA-256 of the decoded samples (spec §16.3); null when the
         /// stream holds no image.
-        public var imageSHA256: String?
+        package var imageSHA256: String?
 
         enum CodingKeys: String, CodingKey {
             case valid, error, header
@@ -23,33 +23,33 @@ public struct SpecSheet: Codable, Sendable, Equatable {
         }
     }
 
-    public var purpose: String
-    public var features: [String]
-    public var profile: Int
-    public var level: Int
-    public var expected: Expected
+    package var purpose: String
+    package var features: [String]
+    package var profile: Int
+    package var level: Int
+    package var expected: Expected
     /// Table files the stream may reference, relative to the sheet's directory.
-    public var tables: [String]
+    package var tables: [String]
     /// Model files (spec §15.1) an image stream may be bound to besides the default models,
     /// relative to the sheet's directory; absent when there are none.
-    public var models: [String]?
+    package var models: [String]?
     /// The command that produced the stream.
-    public var command: String
+    package var command: String
 
-    public static let fileName = "spec.json"
-    public static let streamName = "stream.lcae"
+    package static let fileName = "spec.json"
+    package static let streamName = "stream.lcae"
     /// A case whose subject is a model file instead of a stream (spec §13.2).
-    public static let modelName = "model.lcaem"
+    package static let modelName = "model.lcaem"
 }
 
 /// A JSON number, string, bool or null, for header fields in spec sheets.
-public enum JSONScalar: Codable, Sendable, Equatable, CustomStringConvertible {
+package enum JSONScalar: Codable, Sendable, Equatable, CustomStringConvertible {
     case int(Int)
     case string(String)
     case bool(Bool)
     case null
 
-    public init(from decoder: Decoder) throws {
+    package init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
         else if let b = try? c.decode(Bool.self) { self = .bool(b) }
@@ -57,7 +57,7 @@ public enum JSONScalar: Codable, Sendable, Equatable, CustomStringConvertible {
         else { self = .string(try c.decode(String.self)) }
     }
 
-    public func encode(to encoder: Encoder) throws {
+    package func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
         case .int(let i): try c.encode(i)
@@ -67,7 +67,7 @@ public enum JSONScalar: Codable, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .int(let i): String(i)
         case .string(let s): s

@@ -9,33 +9,33 @@ import LCAESupport
 /// Checks one stream against the whole spec: structure, every semantic constraint, a full
 /// decode, and the hash chunks (spec §13.3). The reference decoder is the library itself; an
 /// image stream (spec chapter 16) is decoded to pixels with the model it binds.
-public struct StreamCheck: Sendable {
-    public var limits: Limits
-    public var tables: [ContextTables]
+package struct StreamCheck: Sendable {
+    package var limits: ReaderLimits
+    package var tables: [ContextTables]
     /// Models an image stream may be bound to (spec §7.1.3): the default ones and any given.
-    public var models: [Model]
+    package var models: [CodecModel]
 
-    public init(limits: Limits = Level.highest, tables: [ContextTables] = [], models: [Model] = []) {
+    package init(limits: ReaderLimits = Level.highest, tables: [ContextTables] = [], models: [CodecModel] = []) {
         self.limits = limits
         self.tables = tables
         self.models = models
     }
 
     /// What checking one stream found.
-    public struct Outcome: Sendable {
-        public var header: Header?
+    package struct Outcome: Sendable {
+        package var header: StreamHeader?
         /// The first error, or nil for a conforming stream.
-        public var error: ContainerError?
+        package var error: ContainerError?
         /// SHA-256 of each decoded latent in HEAD order, hex (spec §12.7, §14.3).
-        public var latentSHA256: [String] = []
+        package var latentSHA256: [String] = []
         /// SHA-256 of the decoded image (spec §16.3), hex; nil for a stream without an image.
-        public var imageSHA256: String?
+        package var imageSHA256: String?
 
         /// The spec clause an error message cites, such as "§12.5".
-        public var clause: String? { error.flatMap { ConformanceRun.clause($0.message) } }
+        package var clause: String? { error.flatMap { ConformanceRun.clause($0.message) } }
     }
 
-    public func run(_ bytes: [UInt8]) -> Outcome {
+    package func run(_ bytes: [UInt8]) -> Outcome {
         var outcome = Outcome()
         let scan = ContainerReader(limits: limits).scan(bytes)
         outcome.header = scan.header

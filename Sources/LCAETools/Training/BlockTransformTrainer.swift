@@ -11,21 +11,21 @@ import LCAEPNG
 ///
 /// Everything is closed form and deterministic: the same images give the same model file,
 /// byte for byte, on the same platform.
-public struct BlockTransformTrainer: Sendable {
-    public var blockSize: Int
+package struct BlockTransformTrainer: Sendable {
+    package var blockSize: Int
     /// Latent steps at which table sets are fitted.
-    public var steps: [Double]
-    public var precision: Int
-    public var threads: Int
+    package var steps: [Double]
+    package var precision: Int
+    package var threads: Int
     /// Fractional bits of the int16 weights.
-    public static let weightBits = 14
+    package static let weightBits = 14
     /// The fitter's smooth prior, in values (`ContextFitter.generalization`): a model's tables
     /// code images it was not trained on. On a held-out photograph (coffee.png at quality 50,
     /// tables from two other photographs) it took the latent from 51.3 KB to 25.1 KB, against
     /// 21.0 KB with tables fitted to that latent itself; in-sample it costs about 2 %.
-    public static let generalization = 32.0
+    package static let generalization = 32.0
 
-    public init(blockSize: Int = 16, steps: [Double] = Quality.ladder, precision: Int = 24, threads: Int = 1) {
+    package init(blockSize: Int = 16, steps: [Double] = Quality.ladder, precision: Int = 24, threads: Int = 1) {
         self.blockSize = blockSize
         self.steps = steps
         self.precision = precision
@@ -33,25 +33,25 @@ public struct BlockTransformTrainer: Sendable {
     }
 
     /// What `train` produced, for the report.
-    public struct Report: Sendable {
+    package struct Report: Sendable {
         /// Eigenvalues, descending: the variance each latent channel carries at step 1.
-        public var variances: [Double]
-        public var blocks: Int
+        package var variances: [Double]
+        package var blocks: Int
     }
 
     /// Trains a model for `colour` from 8-bit images, converted to that colour format first
     /// (grey from RGB with the integer BT.601 weights `(77 R + 150 G + 29 B + 128) >> 8`).
-    public func train(_ images: [Image], colour: Header.ColourFormat, progress: (String) -> Void = { _ in }) throws -> (Model, Report) {
-        guard colour != .none, !images.isEmpty, blockSize >= 1, blockSize <= Model.maxKernel else {
-            throw CodecError(.badOption, "training needs images, grey or RGB, and a block size of 1…\(Model.maxKernel)")
+    package func train(_ images: [RasterImage], colour: StreamHeader.ColourFormat, progress: (String) -> Void = { _ in }) throws -> (CodecModel, Report) {
+        guard colour != .none, !images.isEmpty, blockSize >= 1, blockSize <= CodecModel.maxKernel else {
+            throw CodecError(.badOption, "training needs images, grey or RGB, and a block size of 1…\(CodecModel.maxKernel)")
         }
-        let training = try images.map { image throws(CodecError) -> Image in
+        let training = try images.map { image throws(CodecError) -> RasterImage in
             guard image.bitDepth == 8 else { throw CodecError(.unsupportedImage, "training takes 8-bit images") }
             return Self.convert(image, to: colour)
         }
         let c = colour.channels
         let n = blockSize * blockSize * c
-        guard n <= Model.maxChannels else { throw CodecError(.badOption, "\(n) latent channels is above \(Model.maxChannels)") }
+        guard n <= CodecModel.maxChannels else { throw CodecError(.badOption, "\(n) latent channels is above \(CodecModel.maxChannels)") }
 
         // Per-colour means over the full blocks, then the blocks' second moments about them.
         var blocks: [[Double]] = []
@@ -97,14 +97,14 @@ public struct BlockTransformTrainer: Sendable {
         let model = Self.model(eigen.vectors, means: means, blockSize: blockSize, colour: colour)
 
         let analysis = try ImageAnalysis(model)
-        var sets: [Model.TableSet] = []
+        var sets: [CodecModel.TableSet] = []
         let latents = try training.map { image throws(CodecError) in try analysis.latent(image, threads: threads) }
         for step in steps {
             let tensors = latents.map {
                 LatentTensor(channels: n, height: $0.height, width: $0.width, values: ImageAnalysis.quantize($0.values, step: step))
             }
             let stepQ16 = UInt32((step * 65536).rounded())
-            for kind in Model.TableSet.Kind.allCases {
+            for kind in CodecModel.TableSet.Kind.allCases {
                 progress("fitting \(kind) tables at step \(step)")
                 var fitter = ContextFitter(precision: precision, contexts: kind == .contexts)
                 fitter.generalization = Self.generalization
@@ -117,7 +117,7 @@ public struct BlockTransformTrainer: Sendable {
 
     /// The transform as a model: synthesis weight (latent k, colour c, ky, kx) = the basis
     /// vector k's entry at that sample, in Q14; the analysis is its transpose.
-    static func model(_ basis: [[Double]], means: [Double], blockSize b: Int, colour: Header.ColourFormat) -> Model {
+    static func model(_ basis: [[Double]], means: [Double], blockSize b: Int, colour: StreamHeader.ColourFormat) -> CodecModel {
         let c = colour.channels
         let n = basis.count
         // The latent at step 1 is the transform coefficient; its magnitude is at most
@@ -150,11 +150,11 @@ public struct BlockTransformTrainer: Sendable {
                                           shift: inputBits + weightBits, weights: synthesisWeights, bias: synthesisBias)
         let analysis = Layer.Convolution(transposed: false, inChannels: c, outChannels: n, kernel: (b, b), stride: (b, b),
                                          shift: weightBits, weights: analysisWeights, bias: analysisBias)
-        return Model(colourFormat: colour, latentChannels: n, inputFractionBits: inputBits, outputFractionBits: 0,
+        return CodecModel(colourFormat: colour, latentChannels: n, inputFractionBits: inputBits, outputFractionBits: 0,
                      synthesis: [.convolution(synthesis)], analysis: [.convolution(analysis)])
     }
 
-    static func convert(_ image: Image, to colour: Header.ColourFormat) -> Image {
+    static func convert(_ image: RasterImage, to colour: StreamHeader.ColourFormat) -> RasterImage {
         if image.channels == colour.channels { return image }
         let pixels = image.width * image.height
         let samples: [UInt16]
@@ -167,6 +167,6 @@ public struct BlockTransformTrainer: Sendable {
             samples = image.samples.flatMap { [$0, $0, $0] }
         }
         // Both conversions keep samples within 8 bits and the sizes of a valid image.
-        return Image(unchecked: image.width, height: image.height, channels: colour.channels, bitDepth: 8, samples: samples)
+        return RasterImage(unchecked: image.width, height: image.height, channels: colour.channels, bitDepth: 8, samples: samples)
     }
 }

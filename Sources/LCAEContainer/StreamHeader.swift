@@ -1,7 +1,7 @@
 import LCAESupport
 
 /// The HEAD chunk: what the stream holds and what a decoder needs to decode it (spec §7.1).
-public struct Header: Equatable, Sendable {
+public struct StreamHeader: Equatable, Sendable {
     /// Colour format of the decoded image (spec §7.1, table 7-2).
     public enum ColourFormat: UInt8, Sendable, CaseIterable {
         /// The stream holds latents only; there is no image.
@@ -76,7 +76,7 @@ public struct Header: Equatable, Sendable {
 
     public init(
         version: FormatVersion = .current, width: Int = 0, height: Int = 0, bitDepth: Int = 0, colourFormat: ColourFormat = .none,
-        profile: UInt8 = Header.mainProfile, level: UInt8 = 1, coder: Coder = .rans64, precision: Int = 24,
+        profile: UInt8 = StreamHeader.mainProfile, level: UInt8 = 1, coder: Coder = .rans64, precision: Int = 24,
         modelHash: [UInt8]? = nil, latents: [LatentShape] = []
     ) {
         self.version = version
@@ -93,14 +93,14 @@ public struct Header: Equatable, Sendable {
     }
 
     /// The sizes this header declares, as limits: the writer picks the lowest level admitting them.
-    public var requiredLimits: Limits {
+    public var requiredLimits: ReaderLimits {
         // Saturate instead of trapping: an absurd header simply fits no level.
         let latentValues = latents.reduce(0) { total, latent in
             let (sum, overflow) = total.addingReportingOverflow(latent.count ?? Int.max)
             return overflow ? Int.max : sum
         }
         let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
-        return Limits(
+        return ReaderLimits(
             maxWidth: width, maxHeight: height, maxPixels: overflow ? Int.max : pixels,
             maxChannels: latents.map(\.channels).max() ?? 0, maxLatentValues: latentValues,
             maxTables: 0, maxSymbolsPerTable: 0, maxPayloadBytes: 0, maxRecBlocks: 0, maxLog2Candidates: 0,
@@ -108,21 +108,21 @@ public struct Header: Equatable, Sendable {
     }
 }
 
-extension Header {
+extension StreamHeader {
     /// Parses and validates a HEAD payload (spec §7.1). `limits` are the reader's own;
     /// the declared level's limits are applied on top before any size is accepted.
     /// `fields` receives every field read, also when parsing fails part way.
     static func parse(
-        _ payload: ArraySlice<UInt8>, fileOffset: Int, limits: Limits, fields: inout [Field]
-    ) throws(ContainerError) -> Header {
+        _ payload: ArraySlice<UInt8>, fileOffset: Int, limits: ReaderLimits, fields: inout [Field]
+    ) throws(ContainerError) -> StreamHeader {
         var r = FieldReader(payload, fileOffset: fileOffset)
         defer { fields = r.fields }
         return try parseFields(&r, payloadSize: payload.count, limits: limits)
     }
 
     private static func parseFields(
-        _ r: inout FieldReader, payloadSize: Int, limits readerLimits: Limits
-    ) throws(ContainerError) -> Header {
+        _ r: inout FieldReader, payloadSize: Int, limits readerLimits: ReaderLimits
+    ) throws(ContainerError) -> StreamHeader {
         // The version comes first and is checked first: a later major version may lay HEAD out differently.
         let majorAt = r.offset
         let chunkAt = majorAt - 8
@@ -251,7 +251,7 @@ extension Header {
             }
             latents.append(shape)
         }
-        return Header(
+        return StreamHeader(
             version: FormatVersion(major: major, minor: minor), width: width, height: height, bitDepth: bitDepth, colourFormat: colour, profile: profile, level: level,
             coder: coder, precision: precision, modelHash: bound ? hash : nil, latents: latents)
     }

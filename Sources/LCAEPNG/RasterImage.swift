@@ -3,8 +3,8 @@
 /// Samples are stored row-major and interleaved: the sample of channel `c` at
 /// column `x`, row `y` is `samples[(y * width + x) * channels + c]`. Every
 /// sample is at most `maxValue`; the initializers check this, so code that
-/// reads an `Image` can rely on it.
-public struct Image: Equatable, Sendable {
+/// reads an `RasterImage` can rely on it.
+public struct RasterImage: Equatable, Sendable {
     public let width: Int
     public let height: Int
     /// 1 (grey) or 3 (RGB).
@@ -74,13 +74,13 @@ public struct Image: Equatable, Sendable {
     }
 
     /// The same image at another bit depth: 8 → 16 multiplies by 257 (exact), 16 → 8 rounds `v * 255 / 65535` to nearest.
-    public func converted(toBitDepth target: Int) -> Image {
+    public func converted(toBitDepth target: Int) -> RasterImage {
         precondition(target == 8 || target == 16, "bit depth \(target); an image has 8 or 16")
         guard target != bitDepth else { return self }
         let converted: [UInt16] = target == 16
             ? samples.map { $0 &* 257 }
             : samples.map { UInt16((UInt32($0) * 255 + 32767) / 65535) }
-        return Image(unchecked: width, height: height, channels: channels, bitDepth: target, samples: converted)
+        return RasterImage(unchecked: width, height: height, channels: channels, bitDepth: target, samples: converted)
     }
 
     /// Samples as floats in [0, 1] (divided by `maxValue`), planar: channel by channel, each row-major

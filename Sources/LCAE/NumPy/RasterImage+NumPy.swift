@@ -1,7 +1,7 @@
 import LCAENumPy
 import LCAEPNG
 
-extension Image {
+extension RasterImage {
     /// The samples as a NumPy array of shape (height, width, channels), `|u1` for 8-bit and
     /// `<u2` for 16-bit samples: the form the external-decoder contract uses for images (spec
     /// §13.4), whose data bytes are exactly what iHSH hashes (spec §16.3).

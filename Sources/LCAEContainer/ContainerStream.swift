@@ -4,12 +4,12 @@ import LCAESupport
 ///
 /// Chunks this library does not know (ancillary ones; unknown critical ones
 /// are refused) are kept byte for byte, so `bytes()` writes them back unchanged.
-public struct Container: Equatable, Sendable {
-    public var header: Header
+public struct ContainerStream: Equatable, Sendable {
+    public var header: StreamHeader
     /// All chunks in order, HEAD first and LEND last.
     public var chunks: [Chunk]
 
-    public init(header: Header, chunks: [Chunk]) {
+    public init(header: StreamHeader, chunks: [Chunk]) {
         self.header = header
         self.chunks = chunks
     }

@@ -7,7 +7,7 @@ import LCAESupport
 /// network an encoder runs, and the context tables the model was fitted with.
 ///
 /// Its identity is the SHA-256 of the whole file (spec §7.1.3); HEAD binds a stream to it.
-public struct Model: Equatable, Sendable {
+public struct CodecModel: Equatable, Sendable {
     /// A set of context tables the model carries (spec §15.2), kept deflated until it is used:
     /// a model holds a few dozen sets and a stream uses one.
     public struct TableSet: Equatable, Sendable {
@@ -56,7 +56,7 @@ public struct Model: Equatable, Sendable {
         /// Inflates and checks the tables (spec §15.2): body_size within the bound of §12.5.1
         /// under `limits` (checked before inflating), the body must satisfy §12.2 under
         /// `limits`, hash to `sha256` and have the model's channel count.
-        public func tables(channels: Int, limits: Limits = Level.highest) throws(ContainerError) -> ContextTables {
+        public func tables(channels: Int, limits: ReaderLimits = Level.highest) throws(ContainerError) -> ContextTables {
             guard bodySize <= ContextTables.maxBodySize(limits) else {
                 throw ContainerError(.limitExceeded, at: dataOffset, "a table set of \(bodySize) bytes is above the bound of §12.5.1 "
                                      + "under the stream's limits, \(ContextTables.maxBodySize(limits)) (spec §15.2)")
@@ -90,7 +90,7 @@ public struct Model: Equatable, Sendable {
     public static let maxKernel = 64
     public static let maxTableSets = 256
 
-    public let colourFormat: Header.ColourFormat
+    public let colourFormat: StreamHeader.ColourFormat
     public let bitDepth: Int
     public let latentChannels: Int
     /// Fractional bits of the synthesis input at latent step 1 (spec §15.4.1); encoders derive
@@ -107,7 +107,7 @@ public struct Model: Equatable, Sendable {
     /// The model's identity (spec §7.1.3): the SHA-256 of `bytes`.
     public let sha256: [UInt8]
 
-    public init(colourFormat: Header.ColourFormat, bitDepth: Int = 8, latentChannels: Int, inputFractionBits: Int,
+    public init(colourFormat: StreamHeader.ColourFormat, bitDepth: Int = 8, latentChannels: Int, inputFractionBits: Int,
                 outputFractionBits: Int, synthesis: [Layer], analysis: [Layer] = [], tableSets: [TableSet] = []) {
         let body = Self.body(colourFormat, bitDepth, latentChannels, inputFractionBits, outputFractionBits, synthesis, analysis, tableSets)
         var w = ByteWriter()
@@ -121,7 +121,7 @@ public struct Model: Equatable, Sendable {
     }
 
     /// A model with its file's `bytes`: read from them by the parser, or written from the fields.
-    init(parsed bytes: [UInt8], colourFormat: Header.ColourFormat, bitDepth: Int, latentChannels: Int, inputFractionBits: Int,
+    init(parsed bytes: [UInt8], colourFormat: StreamHeader.ColourFormat, bitDepth: Int, latentChannels: Int, inputFractionBits: Int,
          outputFractionBits: Int, synthesis: [Layer], analysis: [Layer], tableSets: [TableSet]) {
         self.colourFormat = colourFormat
         self.bitDepth = bitDepth
@@ -136,19 +136,19 @@ public struct Model: Equatable, Sendable {
     }
 
     /// The same network with other table sets.
-    public func with(tableSets: [TableSet]) -> Model {
-        Model(colourFormat: colourFormat, bitDepth: bitDepth, latentChannels: latentChannels, inputFractionBits: inputFractionBits,
+    public func with(tableSets: [TableSet]) -> CodecModel {
+        CodecModel(colourFormat: colourFormat, bitDepth: bitDepth, latentChannels: latentChannels, inputFractionBits: inputFractionBits,
               outputFractionBits: outputFractionBits, synthesis: synthesis, analysis: analysis, tableSets: tableSets)
     }
 
     /// The table set a CREF names (spec §15.2), checked under a stream's effective `limits`.
-    public func tables(named hash: [UInt8], limits: Limits = Level.highest) throws(ContainerError) -> ContextTables? {
+    public func tables(named hash: [UInt8], limits: ReaderLimits = Level.highest) throws(ContainerError) -> ContextTables? {
         try tableSets.first { $0.sha256 == hash }?.tables(channels: latentChannels, limits: limits)
     }
 
-    public static func == (a: Model, b: Model) -> Bool { a.bytes == b.bytes }
+    public static func == (a: CodecModel, b: CodecModel) -> Bool { a.bytes == b.bytes }
 
-    private static func body(_ colourFormat: Header.ColourFormat, _ bitDepth: Int, _ latentChannels: Int, _ inputFractionBits: Int,
+    private static func body(_ colourFormat: StreamHeader.ColourFormat, _ bitDepth: Int, _ latentChannels: Int, _ inputFractionBits: Int,
                              _ outputFractionBits: Int, _ synthesis: [Layer], _ analysis: [Layer], _ tableSets: [TableSet]) -> [UInt8] {
         var w = ByteWriter()
         w.u16(Self.version)

@@ -2,9 +2,9 @@ import LCAEContainer
 import LCAEContext
 import LCAESupport
 
-extension Model {
+extension CodecModel {
     /// Reads a model file (spec §15.1–§15.3), checking every field before it is used.
-    public static func parse(_ bytes: [UInt8]) throws(ContainerError) -> Model {
+    public static func parse(_ bytes: [UInt8]) throws(ContainerError) -> CodecModel {
         guard bytes.count <= maxFileSize else {
             throw ContainerError(.limitExceeded, at: 0, "a model file is at most \(maxFileSize) bytes; this one has \(bytes.count) (spec §15.5)")
         }
@@ -25,20 +25,20 @@ extension Model {
         return try parseBody(&b, bytes)
     }
 
-    public static func read(contentsOf path: String) throws(ContainerError) -> Model {
+    public static func read(contentsOf path: String) throws(ContainerError) -> CodecModel {
         var limits = Level.highest
         limits.maxPayloadBytes = maxFileSize
         limits.maxChunks = 0
         return try parse(ContainerReader.load(path, limits: limits))
     }
 
-    private static func parseBody(_ r: inout ByteReader, _ bytes: [UInt8]) throws(ContainerError) -> Model {
+    private static func parseBody(_ r: inout ByteReader, _ bytes: [UInt8]) throws(ContainerError) -> CodecModel {
         var at = r.offset
         guard try r.u16("model_version") == version else {
             throw ContainerError(.unsupportedVersion, at: at, "model_version must be \(version) (spec §15.2)")
         }
         at = r.offset
-        guard let colour = Header.ColourFormat(rawValue: try r.u8("colour_format")), colour != .none else {
+        guard let colour = StreamHeader.ColourFormat(rawValue: try r.u8("colour_format")), colour != .none else {
             throw ContainerError(.badField, at: at, "colour_format must be 1 (grey) or 3 (RGB) (spec §15.2)")
         }
         at = r.offset
@@ -75,7 +75,7 @@ extension Model {
         guard r.isAtEnd else {
             throw ContainerError(.trailingData, at: r.offset, "\(r.remaining) bytes after the last table set (spec §15.2)")
         }
-        return Model(parsed: bytes, colourFormat: colour, bitDepth: bitDepth, latentChannels: latentChannels, inputFractionBits: inputBits,
+        return CodecModel(parsed: bytes, colourFormat: colour, bitDepth: bitDepth, latentChannels: latentChannels, inputFractionBits: inputBits,
                      outputFractionBits: outputBits, synthesis: synthesis, analysis: analysis, tableSets: sets)
     }
 

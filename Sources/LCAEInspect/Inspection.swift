@@ -16,7 +16,7 @@ public struct Inspection: Sendable {
     public var scan: ContainerScan
     private var bytes: [UInt8]
 
-    public init(path: String, bytes: [UInt8], limits: Limits = Level.highest) {
+    public init(path: String, bytes: [UInt8], limits: ReaderLimits = Level.highest) {
         self.path = path
         self.bytes = bytes
         self.fileSize = bytes.count
@@ -115,7 +115,7 @@ public struct Inspection: Sendable {
     }
 
     /// The fields of a RECC chunk (spec §14.8), as far as they parse; the latent's size comes from HEAD.
-    static func recFields(_ payload: ArraySlice<UInt8>, at chunkOffset: Int, header: Header?) -> [Field] {
+    static func recFields(_ payload: ArraySlice<UInt8>, at chunkOffset: Int, header: StreamHeader?) -> [Field] {
         var r = FieldReader(payload, fileOffset: chunkOffset + 8)
         let index = payload.first.map(Int.init)
         let dimensions = index.flatMap { i in header.flatMap { i < $0.latents.count ? $0.latents[i].count : nil } } ?? 0
@@ -153,15 +153,15 @@ public struct Inspection: Sendable {
         ])
     }
 
-    static func json(_ field: Field) -> JSONValue {
+    package static func json(_ field: Field) -> JSONValue {
         .object([("name", .string(field.name)), ("offset", .int(field.offset)), ("size", .int(field.size)), ("value", .string(field.value))])
     }
 
-    static func json(_ error: ContainerError) -> JSONValue {
+    package static func json(_ error: ContainerError) -> JSONValue {
         .object([("code", .string(error.code.rawValue)), ("offset", .int(error.offset)), ("message", .string(error.message))])
     }
 
-    static func json(_ header: Header) -> JSONValue {
+    package static func json(_ header: StreamHeader) -> JSONValue {
         .object([
             ("format_version", .string(header.version.description)),
             ("width", .int(header.width)),
