@@ -4,8 +4,10 @@
 /// numerically: byte 0 lower case means ancillary, byte 1 lower case means
 /// private. Bytes 2 and 3 carry no property in format version 1.
 public struct ChunkType: Hashable, Sendable, CustomStringConvertible {
+    /// The four type bytes, in file order.
     public let bytes: (UInt8, UInt8, UInt8, UInt8)
 
+    /// A type from its four bytes, unchecked; `isValid` tells whether they are letters.
     public init(_ b0: UInt8, _ b1: UInt8, _ b2: UInt8, _ b3: UInt8) {
         bytes = (b0, b1, b2, b3)
     }
@@ -21,6 +23,7 @@ public struct ChunkType: Hashable, Sendable, CustomStringConvertible {
         (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
     }
 
+    /// The four type bytes as an array.
     public var array: [UInt8] { [bytes.0, bytes.1, bytes.2, bytes.3] }
     /// True when every byte is an ASCII letter, as spec §5.2 requires.
     public var isValid: Bool { array.allSatisfy(ChunkType.isLetter) }
@@ -34,12 +37,17 @@ public struct ChunkType: Hashable, Sendable, CustomStringConvertible {
         array.map { (0x20...0x7E).contains($0) ? String(UnicodeScalar($0)) : "\\x" + hex2($0) }.joined()
     }
 
+    /// Types are compared as four bytes: `tEXT` and `TEXT` differ (spec §5.2).
     public static func == (a: ChunkType, b: ChunkType) -> Bool { a.array == b.array }
+    /// Hashes the four bytes.
     public func hash(into hasher: inout Hasher) { hasher.combine(array) }
 
     // Chunk types of format version 1 (spec §6, table 6-1).
+    /// The stream header (spec §7.1).
     public static let head = ChunkType(0x48, 0x45, 0x41, 0x44)  // "HEAD"
+    /// The end-of-stream chunk (spec §7.2).
     public static let end = ChunkType(0x4C, 0x45, 0x4E, 0x44)  // "LEND"
+    /// A keyword and value (spec §7.3).
     public static let text = ChunkType(0x74, 0x45, 0x58, 0x54)  // "tEXT"
     /// In-band context tables, deflated (spec §12.5.1).
     public static let tables = ChunkType(0x43, 0x54, 0x41, 0x42)  // "CTAB"

@@ -6,7 +6,9 @@ import LCAESupport
 /// `lcae inspect` prints this for broken files: the chunks before the error,
 /// the header if it was read, then the error.
 public struct ContainerScan: Sendable {
+    /// The chunks read, in file order, up to the first error.
     public var chunks: [ChunkRecord] = []
+    /// The parsed HEAD (spec §7.1), or nil when it was not read or failed its checks.
     public var header: StreamHeader?
     /// HEAD's fields with their file offsets (also those read before a HEAD error).
     public var headerFields: [Field] = []
@@ -24,6 +26,7 @@ public struct ContainerScan: Sendable {
 /// limits before it is used; every CRC is verified; payloads are slices of
 /// the input, never copies.
 public struct ContainerReader: Sendable {
+    /// The reader's own limits; each stream is read under their intersection with its declared level (spec §8.3).
     public var limits: ReaderLimits
 
     /// A reader with the given limits; by default those of the highest level.

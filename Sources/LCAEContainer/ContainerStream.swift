@@ -5,10 +5,12 @@ import LCAESupport
 /// Chunks this library does not know (ancillary ones; unknown critical ones
 /// are refused) are kept byte for byte, so `bytes()` writes them back unchanged.
 public struct ContainerStream: Equatable, Sendable {
+    /// The parsed HEAD (spec §7.1).
     public var header: StreamHeader
     /// All chunks in order, HEAD first and LEND last.
     public var chunks: [Chunk]
 
+    /// A stream from its header and chunks; the caller keeps them consistent (HEAD first, LEND last).
     public init(header: StreamHeader, chunks: [Chunk]) {
         self.header = header
         self.chunks = chunks

@@ -2,9 +2,11 @@ import LCAESupport
 
 /// Assembles a stream: HEAD from the header, the given chunks, then LEND (spec §6).
 public struct ContainerWriter: Sendable {
+    /// The header written as HEAD (spec §7.1); its `level` is written as given.
     public var header: StreamHeader
     private var body: [Chunk] = []
 
+    /// A writer with no chunks yet besides HEAD and LEND.
     public init(header: StreamHeader) {
         self.header = header
     }

@@ -2,9 +2,13 @@ import LCAESupport
 
 /// One decoded field of a chunk, with its place in the file (for `lcae inspect -v`).
 public struct Field: Equatable, Sendable, Codable {
+    /// The field's name, as in the spec's syntax tables.
     public var name: String
+    /// File offset of the field's first byte.
     public var offset: Int
+    /// Size in bytes.
     public var size: Int
+    /// The value as text (decimal, hex bytes, or a name).
     public var value: String
 
     package init(name: String, offset: Int, size: Int, value: String) {

@@ -6,6 +6,7 @@ import LCAESupport
 /// DOS-to-Unix conversion, the final LF a Unix-to-DOS conversion, Ctrl-Z
 /// stops a DOS `type` listing.
 public enum Signature {
+    /// The nine signature bytes, `8C 4C 43 41 45 0D 0A 1A 0A` (spec §3).
     public static let bytes: [UInt8] = [0x8C, 0x4C, 0x43, 0x41, 0x45, 0x0D, 0x0A, 0x1A, 0x0A]
 
     /// Reads and checks the signature; the error names the damage it recognises.
@@ -56,9 +57,12 @@ public enum Signature {
 
 /// The format version stored at the start of HEAD (spec §4).
 public struct FormatVersion: Equatable, Sendable, CustomStringConvertible {
+    /// The major version; a version 1 reader refuses any other (spec §4).
     public var major: UInt16
+    /// The minor version; any value is read (spec §4).
     public var minor: UInt16
 
+    /// A version from its two HEAD fields.
     public init(major: UInt16, minor: UInt16) {
         self.major = major
         self.minor = minor
@@ -67,5 +71,6 @@ public struct FormatVersion: Equatable, Sendable, CustomStringConvertible {
     /// The version this library writes and fully understands.
     public static let current = FormatVersion(major: 1, minor: 0)
 
+    /// `major.minor`, as `lcae inspect` shows it (spec §11.1).
     public var description: String { "\(major).\(minor)" }
 }

@@ -9,6 +9,7 @@ public struct StreamHeader: Equatable, Sendable {
         case grey = 1
         case rgb = 3
 
+        /// Image channels of the format (spec Table 7-2).
         public var channels: Int {
             switch self {
             case .none: 0
@@ -35,11 +36,16 @@ public struct StreamHeader: Equatable, Sendable {
 
     /// The shape of one latent tensor, channels × height × width.
     public struct LatentShape: Equatable, Sendable {
+        /// The latent's kind (spec Table 7-3).
         public var kind: LatentKind
+        /// Channels C (spec §7.1.4).
         public var channels: Int
+        /// Rows H (spec §7.1.4).
         public var height: Int
+        /// Columns W (spec §7.1.4).
         public var width: Int
 
+        /// A latent shape, unchecked (HEAD parsing checks it, spec §7.1.4).
         public init(kind: LatentKind, channels: Int, height: Int, width: Int) {
             self.kind = kind
             self.channels = channels
@@ -55,25 +61,40 @@ public struct StreamHeader: Equatable, Sendable {
         }
     }
 
+    /// The Main profile, the only one of version 1.0 (spec §8.1).
     public static let mainProfile: UInt8 = 1
+    /// The most latents a HEAD may declare (spec Table 7-1).
     public static let maxLatents = 4
+    /// HEAD's payload bytes before the latent entries (spec Table 7-1).
     public static let fixedSize = 52
+    /// Bytes per latent entry in HEAD (spec Table 7-1).
     public static let latentEntrySize = 12
 
+    /// The format version, HEAD's first two fields (spec §4).
     public var version: FormatVersion
+    /// Image width in samples, 0 without an image (spec §7.1.1).
     public var width: Int
+    /// Image height in samples, 0 without an image (spec §7.1.1).
     public var height: Int
+    /// Bits per sample, 8 or 16, or 0 without an image (spec §7.1.1).
     public var bitDepth: Int
+    /// The image's colour format (spec Table 7-2).
     public var colourFormat: ColourFormat
+    /// The profile; 1 (Main) in version 1.0 (spec §8.1).
     public var profile: UInt8
+    /// The declared level, 1 to 3 (spec §8.2, Table 8-1).
     public var level: UInt8
+    /// The entropy coder (spec Table 7-4, §7.1.2).
     public var coder: Coder
     /// Probability precision P in bits (12...24 with rANS, 0 without a coder).
     public var precision: Int
     /// SHA-256 of the model file the stream is decoded with (spec §7.1.3), or nil when unbound.
     public var modelHash: [UInt8]?
+    /// The latent tensors, in HEAD order (spec §7.1.4).
     public var latents: [LatentShape]
 
+    /// A header from its fields, unchecked; the defaults describe a latent-only rANS stream
+    /// at level 1 and precision 24.
     public init(
         version: FormatVersion = .current, width: Int = 0, height: Int = 0, bitDepth: Int = 0, colourFormat: ColourFormat = .none,
         profile: UInt8 = StreamHeader.mainProfile, level: UInt8 = 1, coder: Coder = .rans64, precision: Int = 24,

@@ -5,9 +5,12 @@ import LCAESupport
 /// It never changes what a decoder outputs; encoders record their name and
 /// settings in it.
 public struct TextChunk: Equatable, Sendable {
+    /// The keyword: 1 to 79 printable ASCII characters without spaces (spec §7.3).
     public var keyword: String
+    /// The value, UTF-8 text (spec §7.3).
     public var value: String
 
+    /// A text entry, unchecked; a reader checks the keyword when it parses one.
     public init(keyword: String, value: String) {
         self.keyword = keyword
         self.value = value
@@ -31,6 +34,7 @@ public struct TextChunk: Equatable, Sendable {
         return TextChunk(keyword: String(decoding: keyword, as: UTF8.self), value: value)
     }
 
+    /// The tEXT chunk: keyword, a zero byte, then the value (spec §7.3).
     public var chunk: Chunk {
         Chunk(type: .text, payload: Array(keyword.utf8) + [0] + Array(value.utf8))
     }

@@ -10,7 +10,9 @@ import LCAEEntropy
 /// (K2) model over K1, and finally one CDF per channel and context from the
 /// histograms in that order, quantized with constriction's perfect quantization.
 public struct ContextFitter: Sendable {
+    /// The precision P of the fitted models, 12 to 24 (spec §12.2).
     public var precision: Int
+    /// What a channel's threshold is compared with (spec §12.3).
     public var measure: ContextTables.Measure
     /// The most symbols a channel's table may have, escape included.
     public var maxSymbols: Int
@@ -31,6 +33,7 @@ public struct ContextFitter: Sendable {
     /// what the channel's spread suggests rather than what a near-empty histogram gives.
     public var generalization = 0.0
 
+    /// A fitter with the given settings; `escapeShare` and `generalization` keep their defaults.
     public init(precision: Int = 24, measure: ContextTables.Measure = .deviation, maxSymbols: Int = 256, maxCandidates: Int = 16,
                 greedyOrder: Bool = true, contexts: Bool = true) {
         self.precision = precision
@@ -49,6 +52,7 @@ public struct ContextFitter: Sendable {
         public var spatial: [Double]
         /// Per channel: the final model (K1 for the first coded channel, K2 for the others).
         public var full: [Double]
+        /// The number of training values, over all latents.
         public var values: Int
     }
 
@@ -88,6 +92,11 @@ public struct ContextFitter: Sendable {
         return p.map { $0 / sum }
     }
 
+    /// Fits tables to `tensors` (spec §12.8, informative) and reports the entropies it measured.
+    ///
+    /// The tables satisfy spec §12.2. Throws `EntropyError.badModel` when there
+    /// are no tensors, their channel counts differ, `precision` is outside 12...24
+    /// or `maxSymbols` is below 3, and the quantizer's errors (spec §10.2.2).
     public func fit(_ tensors: [LatentTensor]) throws -> (ContextTables, Report) {
         guard let first = tensors.first else { throw EntropyError(.badModel, "no latents to fit") }
         guard tensors.allSatisfy({ $0.channels == first.channels }) else {

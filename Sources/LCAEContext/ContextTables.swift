@@ -17,8 +17,11 @@ public struct ContextTables: Equatable, Sendable {
         case deviation = 1
     }
 
+    /// One channel's entry of the table body (spec Table 12-1).
     public struct Channel: Equatable, Sendable {
+        /// The threshold ε_k (spec §12.2, §12.3).
         public var threshold: Int32
+        /// The most probable value m_k: an inactive channel's value everywhere (spec §12.4).
         public var mostProbable: Int32
         /// Frequency of "active" at precision P, 1 ... 2^P − 1 (spec §12.4).
         public var activation: UInt32
@@ -27,6 +30,7 @@ public struct ContextTables: Equatable, Sendable {
         /// One model per context, all with the same symbol count.
         public var models: [CategoricalModel]
 
+        /// A channel from its fields, unchecked (the table body reader checks spec §12.2).
         public init(threshold: Int32, mostProbable: Int32, activation: UInt32, offset: Int32, models: [CategoricalModel]) {
             self.threshold = threshold
             self.mostProbable = mostProbable
@@ -35,16 +39,20 @@ public struct ContextTables: Equatable, Sendable {
             self.models = models
         }
 
+        /// n_k, the symbols of each of the channel's models, escape included (0 with no model).
         public var symbolCount: Int { models.first?.symbolCount ?? 0 }
     }
 
+    /// The precision P of every model, 12 to 24 (spec §12.2).
     public var precision: Int
+    /// What the thresholds are compared with (spec §12.3).
     public var measure: Measure
     /// `order[p]` is the channel coded at position p.
     public var order: [Int]
     /// By channel index.
     public var channels: [Channel]
 
+    /// Tables from their fields, unchecked (the table body reader checks spec §12.2).
     public init(precision: Int, measure: Measure, order: [Int], channels: [Channel]) {
         self.precision = precision
         self.measure = measure
@@ -52,7 +60,9 @@ public struct ContextTables: Equatable, Sendable {
         self.channels = channels
     }
 
+    /// C, the number of channels.
     public var channelCount: Int { channels.count }
+    /// Σ T_k: the CDF tables over all channels, counted against `max_tables` (spec §12.2, Table 8-1).
     public var tableCount: Int { channels.reduce(0) { $0 + $1.models.count } }
 
     /// Which values of a channel reach its threshold (spec §12.3).

@@ -9,12 +9,14 @@ import LCAEEntropy
 public enum LatentCoder {
     /// The encoder's model sets, built once and reused across latents.
     public struct Prepared: Sendable {
+        /// The tables the models were built from.
         public let tables: ContextTables
         let values: ModelSet
         /// Channel k's context c is model `bases[k] + c` of `values`.
         let bases: [Int]
         let activation: ModelSet
 
+        /// Builds the value and activation models of `tables`; throws `badModel` when one is invalid.
         public init(_ tables: ContextTables) throws(EntropyError) {
             self.tables = tables
             (values, bases) = try LatentCoder.valueModels(tables)
@@ -25,6 +27,7 @@ public enum LatentCoder {
     /// The decoder's lookups (see `Lookup`) for the channels a latent codes: a channel its
     /// activation bit leaves inactive is never decoded (spec §12.6), so it gets none.
     public struct DecodingTables: Sendable {
+        /// The tables the lookups were built from.
         public let tables: ContextTables
         /// By channel index; an inactive channel's is never read.
         let lookups: [Lookup]
@@ -34,6 +37,10 @@ public enum LatentCoder {
         /// The context CDFs of the active channels, one after another.
         let cdf: [UInt32]
 
+        /// Builds the lookups of the channels that `active` marks (one flag per channel, spec §12.4).
+        ///
+        /// Throws `badModel` when `active` does not have one flag per channel or a
+        /// channel has more than 65536 symbols.
         public init(_ tables: ContextTables, active: [Bool]) throws(EntropyError) {
             guard active.count == tables.channelCount else {
                 throw EntropyError(.badModel, "\(active.count) activation bits for \(tables.channelCount) channels")
@@ -129,9 +136,12 @@ public enum LatentCoder {
 
     /// The two coded parts of a latent.
     public struct Coded: Equatable, Sendable {
+        /// The activation bits as a rANS payload: the ACTV chunk's (spec §12.4, §12.5.3).
         public var activation: RansPayload
+        /// The active channels' values as a rANS payload: the LATP chunk's (spec §12.5.4, §12.6).
         public var values: RansPayload
 
+        /// A coded latent from its two payloads.
         public init(activation: RansPayload, values: RansPayload) {
             self.activation = activation
             self.values = values
@@ -172,12 +182,19 @@ public enum LatentCoder {
 
     // MARK: Encoding
 
+    /// Codes `tensor` with `tables` (spec §12.4, §12.6), building the models first.
+    ///
+    /// The values use `lanes` lanes in `substreams` substreams (spec §10.5, §10.6);
+    /// the activation bits use one lane. Throws `badModel` when the channel counts
+    /// differ or a model is invalid, and the errors of `RansPayload.encode`.
     public static func encode(
         _ tensor: LatentTensor, tables: ContextTables, lanes: Int = 4, substreams: Int = 1, threads: Int = 1
     ) throws(EntropyError) -> Coded {
         try encode(tensor, prepared: Prepared(tables), lanes: lanes, substreams: substreams, threads: threads)
     }
 
+    /// Codes `tensor` with models built beforehand (spec §12.4, §12.6); see
+    /// `encode(_:tables:lanes:substreams:threads:)`.
     public static func encode(
         _ tensor: LatentTensor, prepared: Prepared, lanes: Int = 4, substreams: Int = 1, threads: Int = 1
     ) throws(EntropyError) -> Coded {

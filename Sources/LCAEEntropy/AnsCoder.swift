@@ -7,6 +7,7 @@
 public struct AnsCoder: Sendable {
     /// Words written so far; the top of the stack is the end.
     public private(set) var bulk: [UInt32]
+    /// The coder state x (spec §10.3): 0 for an empty encoder.
     public private(set) var state: UInt64
 
     /// An empty encoder (state 0).

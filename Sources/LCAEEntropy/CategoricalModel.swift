@@ -6,10 +6,12 @@ import Foundation
 /// `cdf[0] = 0`, `cdf[n] = 2^P`, and every frequency is at least 1. These
 /// are checked when the model is built, so coders never meet a bad model.
 public struct CategoricalModel: Equatable, Sendable {
+    /// The precisions P a model may have, 12 to 24 (spec §10.2).
     public static let precisionRange = 12...24
     /// The most symbols a model may have, whatever its precision (level limits are lower).
     public static let maxSymbols = 1 << 20
 
+    /// The precision P: frequencies sum to 2^P (spec §10.2).
     public let precision: Int
     /// n + 1 cumulative frequencies.
     public let cdf: [UInt32]
@@ -20,7 +22,9 @@ public struct CategoricalModel: Equatable, Sendable {
     @usableFromInline let lookup: [UInt32]
     @usableFromInline let lookupShift: Int
 
+    /// The number of symbols n.
     public var symbolCount: Int { cdf.count - 1 }
+    /// 2^P, the sum of all frequencies.
     public var total: UInt32 { UInt32(1) << precision }
 
     /// A model from integer frequencies, validated (spec §10.2).
@@ -114,9 +118,11 @@ public struct CategoricalModel: Equatable, Sendable {
         }
     }
 
+    /// c(s), the cumulative frequency below `symbol` (spec §10.2).
     @inlinable
     public func left(_ symbol: Int) -> UInt32 { cdf[symbol] }
 
+    /// f(s), the frequency of `symbol` (spec §10.2).
     @inlinable
     public func frequency(_ symbol: Int) -> UInt32 { cdf[symbol + 1] &- cdf[symbol] }
 
@@ -152,6 +158,7 @@ public struct CategoricalModel: Equatable, Sendable {
         return bits
     }
 
+    /// Models are equal when their precisions and cumulative tables are.
     public static func == (a: CategoricalModel, b: CategoricalModel) -> Bool {
         a.precision == b.precision && a.cdf == b.cdf
     }

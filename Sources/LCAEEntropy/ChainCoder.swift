@@ -6,8 +6,11 @@
 /// decodes. Encoding is the exact inverse. Both buffers are stacks whose top
 /// is the end of the array.
 public struct ChainCoder: Sendable {
+    /// The precision P that every model given to this coder must have (spec §10.8).
     public let precision: Int
+    /// The `compressed` word stack (spec §10.8); its top is the end of the array.
     public private(set) var compressed: [UInt32]
+    /// The `remainders` word stack (spec §10.8); its top is the end of the array.
     public private(set) var remainders: [UInt32]
     /// A sentinel 1 bit above 0 to 31 leftover bits of compressed data.
     public private(set) var headCompressed: UInt32
@@ -107,6 +110,11 @@ public struct ChainCoder: Sendable {
         }
     }
 
+    /// Decodes `count` symbols in order (spec §10.8.2); `models` has one model for all
+    /// symbols or one per symbol.
+    ///
+    /// Throws `badModel` for a wrong model count or precision, `outOfData` when
+    /// the compressed words run out.
     public mutating func decode(count: Int, models: [CategoricalModel]) throws(EntropyError) -> [Int32] {
         try AnsCoder.checkModelCount(models.count, count)
         var symbols = [Int32]()
@@ -117,6 +125,11 @@ public struct ChainCoder: Sendable {
         return symbols
     }
 
+    /// Encodes `symbols` last to first (spec §10.8.3), undoing `decode(count:models:)`
+    /// of the same symbols; `models` has one model for all symbols or one per symbol.
+    ///
+    /// Throws `badModel` for a wrong model count or precision, `impossibleSymbol`
+    /// for a symbol outside its model, `outOfRemainders` when the remainders run out.
     public mutating func encodeReverse(_ symbols: [Int32], models: [CategoricalModel]) throws(EntropyError) {
         try AnsCoder.checkModelCount(models.count, symbols.count)
         for i in symbols.indices.reversed() {

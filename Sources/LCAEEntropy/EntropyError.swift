@@ -11,7 +11,7 @@ public struct EntropyError: Error, Equatable, Sendable, CustomStringConvertible 
         case impossibleSymbol
         /// Compressed data cannot start a coder: it ends in a zero word where that is not allowed (§10.3.3).
         case badCompressedData
-        /// A decoder needed more compressed words than the data holds (§10.6).
+        /// A ChainCoder decoder needed more compressed words than the data holds (§10.8.2).
         case outOfData
         /// A ChainCoder encoder needed more remainder words than it was given (§10.8).
         case outOfRemainders
@@ -30,15 +30,20 @@ public struct EntropyError: Error, Equatable, Sendable, CustomStringConvertible 
         case limitExceeded
     }
 
+    /// The stable error code (spec Table 10-2).
     public var code: Code
+    /// Byte offset into the coded data the operation worked on (word index × 4).
     public var offset: Int
+    /// A human explanation, naming the spec clause where one applies.
     public var message: String
 
+    /// Creates an error with `code` at byte `offset` of the coded data and an explanation.
     public init(_ code: Code, at offset: Int = 0, _ message: String) {
         self.code = code
         self.offset = offset
         self.message = message
     }
 
+    /// `CODE at byte N: MESSAGE`.
     public var description: String { "\(code.rawValue) at byte \(offset): \(message)" }
 }

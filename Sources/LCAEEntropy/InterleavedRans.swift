@@ -6,6 +6,7 @@
 /// `AnsCoder` output; with L > 1 each lane starts at state 2^32 and its final
 /// state is stored as two words.
 public enum InterleavedRans {
+    /// The lane counts L a coded sequence may use (spec §10.5).
     public static let laneCounts: Set<Int> = [1, 2, 4, 8]
 
     /// Bits of the escape's length field (spec §10.4).

@@ -5,9 +5,13 @@
 /// `offset ..< offset + n - 1` are coded as the escape symbol followed by a
 /// bypass code (spec §10.4). Every model must have the same precision.
 public struct ModelSet: Sendable {
+    /// The precision P shared by every model of the set.
     public let precision: Int
+    /// The models, indexed by model number.
     public let models: [CategoricalModel]
+    /// Per model, the value o that symbol 0 codes (spec §10.4).
     public let offsets: [Int32]
+    /// Per model, whether its last symbol is the escape (spec §10.4).
     public let hasEscape: [Bool]
 
     @usableFromInline let info: [ModelInfo]
@@ -103,6 +107,7 @@ public struct ModelSet: Sendable {
         self.buckets = buckets
     }
 
+    /// The number of models.
     public var count: Int { models.count }
 }
 

@@ -5,20 +5,28 @@ import LCAESupport
 /// Substream j codes the next `valueCounts[j]` values with its own lanes, so
 /// substreams decode in parallel; the output is the same for any thread count.
 public struct RansPayload: Equatable, Sendable {
+    /// The lane count L of every substream: 1, 2, 4 or 8 (spec §10.5, Table 10-1).
     public var lanes: Int
+    /// The substreams in file order (spec §10.6).
     public var substreams: [Substream]
 
+    /// One independently decodable substream: value_count(j) and its words (spec Table 10-1).
     public struct Substream: Equatable, Sendable {
+        /// The number of values the substream codes.
         public var valueCount: Int
+        /// The substream's coded words (spec §10.1).
         public var words: [UInt32]
     }
 
+    /// A payload from its parts, unchecked; `parse(_:expectedValues:)` checks a payload read from a file.
     public init(lanes: Int, substreams: [Substream]) {
         self.lanes = lanes
         self.substreams = substreams
     }
 
+    /// N, the values of all substreams together.
     public var valueCount: Int { substreams.reduce(0) { $0 + $1.valueCount } }
+    /// The words of all substreams together.
     public var wordCount: Int { substreams.reduce(0) { $0 + $1.words.count } }
     /// Bytes of the lane count and substream table before the words.
     public var headerSize: Int { 5 + 8 * substreams.count }

@@ -11,11 +11,15 @@ public struct Inspection: Sendable {
     /// Version of the JSON layout; bumped whenever a key changes meaning or disappears.
     public static let schema = "lcae-inspect/1"
 
+    /// The path given, reported as `file` (spec §11.1).
     public var path: String
+    /// The file's size in bytes, reported as `file_size` (spec §11.1).
     public var fileSize: Int
+    /// What the container walk found (the first pass of spec §9).
     public var scan: ContainerScan
     private var bytes: [UInt8]
 
+    /// Inspects the file `bytes` read from `path`, walking its container under `limits`.
     public init(path: String, bytes: [UInt8], limits: ReaderLimits = Level.highest) {
         self.path = path
         self.bytes = bytes
@@ -23,6 +27,7 @@ public struct Inspection: Sendable {
         self.scan = ContainerReader(limits: limits).scan(bytes)
     }
 
+    /// True when the container has no error: the `valid` key (spec §11.1).
     public var isValid: Bool { scan.error == nil }
 
     /// "major.minor" as HEAD's first fields say, also when a later HEAD field is refused (spec §4).
@@ -125,6 +130,7 @@ public struct Inspection: Sendable {
 
     // MARK: JSON
 
+    /// The `lcae-inspect/1` JSON object (spec §11.1); `verbose` adds every chunk's `fields`.
     public func json(verbose: Bool) -> JSONValue {
         let chunks: [JSONValue] = scan.chunks.map { record in
             var members: [(String, JSONValue)] = [
@@ -182,6 +188,8 @@ public struct Inspection: Sendable {
 
     // MARK: Text
 
+    /// A human-readable report: the chunk table, the header and any warnings and error;
+    /// `verbose` lists every field with its offset.
     public func text(verbose: Bool) -> String {
         var lines = ["\(path): \(fileSize) bytes" + (formatVersion.map { ", LCAE format \($0)" } ?? "")]
         if !scan.chunks.isEmpty {

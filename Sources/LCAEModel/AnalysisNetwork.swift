@@ -63,11 +63,16 @@ public struct AnalysisNetwork: Sendable {
 
     /// Values stored height × width × channels, like `Activation`.
     public struct Tensor: Sendable {
+        /// Channels at each position.
         public var channels: Int
+        /// Rows.
         public var height: Int
+        /// Columns.
         public var width: Int
+        /// height × width × channels values, the channels of a position contiguous.
         public var values: [Float]
 
+        /// A tensor from its shape and values, unchecked.
         public init(channels: Int, height: Int, width: Int, values: [Float]) {
             self.channels = channels
             self.height = height
@@ -88,6 +93,7 @@ public struct AnalysisNetwork: Sendable {
         return run(x, from: 1, threads: threads)
     }
 
+    /// Runs every layer on `input` in floating point (spec §15.6) and returns the last layer's output.
     public func run(_ input: Tensor, threads: Int = 1) -> Tensor {
         run(input, from: 0, threads: threads)
     }

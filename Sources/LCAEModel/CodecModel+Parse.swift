@@ -25,6 +25,11 @@ extension CodecModel {
         return try parseBody(&b, bytes)
     }
 
+    /// Reads and parses the model file at `path` (spec §15.1–§15.3).
+    ///
+    /// A file above 2^28 bytes is refused with `limitExceeded` before it is read
+    /// (spec §15.5); otherwise throws `ioError` when the file cannot be read, and
+    /// the errors of `parse`.
     public static func read(contentsOf path: String) throws(ContainerError) -> CodecModel {
         var limits = Level.highest
         limits.maxPayloadBytes = maxFileSize

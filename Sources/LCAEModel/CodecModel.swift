@@ -11,6 +11,7 @@ public struct CodecModel: Equatable, Sendable {
     /// A set of context tables the model carries (spec §15.2), kept deflated until it is used:
     /// a model holds a few dozen sets and a stream uses one.
     public struct TableSet: Equatable, Sendable {
+        /// What the table set holds: the `kind` field of a table set (spec §15.2); informative.
         public enum Kind: UInt8, Sendable, CaseIterable {
             /// Context-switching tables (“Entropy Coding Improvement for Low-complexity Compressive Auto-encoders” §3.1).
             case contexts = 0
@@ -20,6 +21,7 @@ public struct CodecModel: Equatable, Sendable {
 
         /// The latent step the tables were fitted at, in units of 2^-16.
         public let stepQ16: UInt32
+        /// Whether the tables use contexts or one CDF per channel (spec §15.2).
         public let kind: Kind
         /// SHA-256 of the table body: what a CREF chunk names (spec §12.5.2).
         public let sha256: [UInt8]
@@ -30,6 +32,7 @@ public struct CodecModel: Equatable, Sendable {
         /// Offset of `data` in the model file, for error reports.
         let dataOffset: Int
 
+        /// A table set holding `tables`, deflated (compression 1), fitted at `stepQ16` / 2^16.
         public init(stepQ16: UInt32, kind: Kind, tables: ContextTables) {
             let body = tables.body()
             self.stepQ16 = stepQ16
@@ -51,6 +54,7 @@ public struct CodecModel: Equatable, Sendable {
             self.dataOffset = dataOffset
         }
 
+        /// The latent step the tables were fitted at, `stepQ16` / 2^16.
         public var step: Double { Double(stepQ16) / 65536 }
 
         /// Inflates and checks the tables (spec §15.2): body_size within the bound of §12.5.1
@@ -81,32 +85,45 @@ public struct CodecModel: Equatable, Sendable {
         }
     }
 
+    /// The model file's 8 signature bytes, `8C 4C 43 4D 0D 0A 1A 0A` (spec §15.1).
     public static let signature: [UInt8] = [0x8C, 0x4C, 0x43, 0x4D, 0x0D, 0x0A, 0x1A, 0x0A]
+    /// The model_version this library reads and writes (spec §15.2).
     public static let version: UInt16 = 1
     /// Bounds a reader applies before allocating (spec §15.5).
     public static let maxFileSize = 1 << 28
+    /// The most layers per network (spec §15.2, §15.5).
     public static let maxLayers = 64
+    /// The most channels of a latent or a layer's input or output (spec §15.2, §15.3).
     public static let maxChannels = 4096
+    /// The largest kernel height, width or stride (spec §15.3).
     public static let maxKernel = 64
+    /// The most table sets in a model (spec §15.2).
     public static let maxTableSets = 256
 
+    /// The decoded image's colour format: grey or RGB (spec §15.2).
     public let colourFormat: StreamHeader.ColourFormat
+    /// Bits per decoded sample, 8 or 16 (spec §15.2).
     public let bitDepth: Int
+    /// C, the channels of the latent the synthesis takes (spec §15.2).
     public let latentChannels: Int
     /// Fractional bits of the synthesis input at latent step 1 (spec §15.4.1); encoders derive
     /// the STEP gains from it.
     public let inputFractionBits: Int
     /// Fractional bits of the last layer's output (spec §15.4.4).
     public let outputFractionBits: Int
+    /// The synthesis layers, latent to image (spec §15.3, §15.4).
     public let synthesis: [Layer]
     /// Empty in a decode-only model.
     public let analysis: [Layer]
+    /// The table sets a CREF may name (spec §15.2, §12.5.2).
     public let tableSets: [TableSet]
     /// The model file (spec §15.1): as read, or as written for a model made in memory.
     public let bytes: [UInt8]
     /// The model's identity (spec §7.1.3): the SHA-256 of `bytes`.
     public let sha256: [UInt8]
 
+    /// A model from its fields, serialized to a model file (spec §15.1) to give `bytes` and
+    /// `sha256`; the fields are not checked here.
     public init(colourFormat: StreamHeader.ColourFormat, bitDepth: Int = 8, latentChannels: Int, inputFractionBits: Int,
                 outputFractionBits: Int, synthesis: [Layer], analysis: [Layer] = [], tableSets: [TableSet] = []) {
         let body = Self.body(colourFormat, bitDepth, latentChannels, inputFractionBits, outputFractionBits, synthesis, analysis, tableSets)
@@ -146,6 +163,7 @@ public struct CodecModel: Equatable, Sendable {
         try tableSets.first { $0.sha256 == hash }?.tables(channels: latentChannels, limits: limits)
     }
 
+    /// Models are equal when their files are.
     public static func == (a: CodecModel, b: CodecModel) -> Bool { a.bytes == b.bytes }
 
     private static func body(_ colourFormat: StreamHeader.ColourFormat, _ bitDepth: Int, _ latentChannels: Int, _ inputFractionBits: Int,

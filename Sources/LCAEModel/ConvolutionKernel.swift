@@ -13,8 +13,10 @@ public enum KernelPath: Int, Sendable, CaseIterable, Comparable, CustomStringCon
     /// Every path this CPU can run, slowest first.
     public static var supported: [KernelPath] { allCases.filter { $0 <= best } }
 
+    /// Orders paths from the slowest (scalar) to the fastest.
     public static func < (a: KernelPath, b: KernelPath) -> Bool { a.rawValue < b.rawValue }
 
+    /// The path's name, as the tools print it.
     public var description: String {
         switch self {
         case .scalar: "scalar"

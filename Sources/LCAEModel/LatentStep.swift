@@ -1,10 +1,12 @@
 /// The latent step of an image stream (spec §16.2, the STEP chunk): how the decoded integer
 /// latent is scaled into the synthesis network's input, `sat16((ŷ × gain + 2^(shift−1)) >> shift)`.
 public struct LatentStep: Equatable, Sendable {
+    /// The STEP shift s, 0 to 31 (spec §16.2).
     public var shift: Int
     /// One gain for every channel, or one per channel.
     public var gains: [UInt32]
 
+    /// A step from its STEP fields, unchecked (the STEP parser checks spec §16.2).
     public init(shift: Int, gains: [UInt32]) {
         self.shift = shift
         self.gains = gains

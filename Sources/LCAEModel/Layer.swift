@@ -7,26 +7,38 @@ public enum Layer: Equatable, Sendable {
     /// A 2-D convolution or transposed convolution with int16 weights, int32 biases and a
     /// power-of-two output quantizer (spec §15.3).
     public struct Convolution: Equatable, Sendable {
+        /// True for a transposed convolution (layer kind 2), false for a convolution (kind 1) (spec §15.3).
         public var transposed: Bool
+        /// in_channels, 1 to 4096 (spec §15.3).
         public var inChannels: Int
+        /// out_channels, 1 to 4096 (spec §15.3).
         public var outChannels: Int
+        /// kernel_h, 1 to 64 (spec §15.3).
         public var kernelHeight: Int
+        /// kernel_w, 1 to 64 (spec §15.3).
         public var kernelWidth: Int
+        /// stride_y, 1 to 64 (spec §15.3).
         public var strideY: Int
+        /// stride_x, 1 to 64 (spec §15.3).
         public var strideX: Int
+        /// pad_y, below kernel_h (spec §15.3).
         public var padY: Int
+        /// pad_x, below kernel_w (spec §15.3).
         public var padX: Int
         /// Extra rows and columns at the bottom and right of a transposed convolution's output
         /// (PyTorch's `output_padding`); 0 for a convolution.
         public var outputPadY: Int
+        /// output_pad_x: extra columns at the right of a transposed convolution's output; 0 for a convolution (spec §15.3).
         public var outputPadX: Int
         /// The accumulator is rounded and shifted right by this many bits (spec §15.4.2).
         public var shift: Int
         /// PyTorch's layouts: `[out][in][kh][kw]` for a convolution, `[in][out][kh][kw]` for a
         /// transposed convolution.
         public var weights: [Int16]
+        /// One bias per output channel (spec §15.3).
         public var bias: [Int32]
 
+        /// A layer from its fields, unchecked (the model reader checks spec §15.3).
         public init(transposed: Bool, inChannels: Int, outChannels: Int, kernel: (Int, Int), stride: (Int, Int),
                     padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), shift: Int,
                     weights: [Int16], bias: [Int32]) {
@@ -42,6 +54,7 @@ public enum Layer: Equatable, Sendable {
             self.bias = bias
         }
 
+        /// kernel_h × kernel_w.
         public var kernelSize: Int { kernelHeight * kernelWidth }
 
         /// The output height and width for an input of `height` × `width` (spec §15.4.2), or nil

@@ -5,6 +5,7 @@ import LCAEContext
 /// convolution. Because the sums wrap, their order does not matter: every implementation,
 /// thread count and platform gives the same bits.
 public struct SynthesisNetwork: Sendable {
+    /// The model whose synthesis layers this runs.
     public let model: CodecModel
     /// The kernels' instruction set: `KernelPath.best` unless a caller chooses (tests run
     /// every path the machine supports; all give the same bits).
@@ -18,6 +19,8 @@ public struct SynthesisNetwork: Sendable {
         case blockTransposed(BlockTransposedConvolution)
     }
 
+    /// Prepares the model's synthesis layers for the kernels of `path`, or of the best path this
+    /// CPU supports when `path` is faster.
     public init(_ model: CodecModel, path: KernelPath = .best) {
         self.model = model
         self.path = min(path, .best)

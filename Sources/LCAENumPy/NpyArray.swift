@@ -7,10 +7,12 @@ import LCAESupport
 /// (with checked arithmetic) before it allocates; `maxElements` bounds what a
 /// file can make it allocate.
 public struct NpyArray: Equatable, Sendable {
+    /// The element types this library reads and writes, by their NumPy `descr` string.
     public enum DType: String, Sendable, CaseIterable {
         case uint8 = "|u1", int8 = "|i1", uint16 = "<u2", int16 = "<i2", uint32 = "<u4", int32 = "<i4"
         case uint64 = "<u8", int64 = "<i8", float32 = "<f4", float64 = "<f8", bool = "|b1"
 
+        /// Bytes per element.
         public var size: Int {
             switch self {
             case .uint8, .int8, .bool: 1
@@ -20,6 +22,7 @@ public struct NpyArray: Equatable, Sendable {
             }
         }
 
+        /// True for the integer and boolean types, false for the float types.
         public var isInteger: Bool { ![.float32, .float64].contains(self) }
 
         /// NumPy also writes one-byte types with `<` or `=`, and native-order types with `=`.
@@ -32,31 +35,39 @@ public struct NpyArray: Equatable, Sendable {
         }
     }
 
+    /// The element type.
     public var dtype: DType
+    /// The dimensions, slowest first (C order); empty for a scalar.
     public var shape: [Int]
     /// Little-endian element bytes in C order.
     public var data: [UInt8]
 
+    /// The number of elements: the product of `shape`.
     public var count: Int { shape.reduce(1, *) }
 
+    /// An array from raw little-endian element bytes; the caller keeps `data` consistent with `dtype` and `shape`.
     public init(dtype: DType, shape: [Int], data: [UInt8]) {
         self.dtype = dtype
         self.shape = shape
         self.data = data
     }
 
+    /// An int32 array of `values`, one-dimensional unless `shape` is given.
     public init(int32 values: [Int32], shape: [Int]? = nil) {
         self.init(dtype: .int32, shape: shape ?? [values.count], data: Self.bytes(values))
     }
 
+    /// A uint32 array of `values`, one-dimensional unless `shape` is given.
     public init(uint32 values: [UInt32], shape: [Int]? = nil) {
         self.init(dtype: .uint32, shape: shape ?? [values.count], data: Self.bytes(values))
     }
 
+    /// A float32 array of `values`, one-dimensional unless `shape` is given.
     public init(float32 values: [Float], shape: [Int]? = nil) {
         self.init(dtype: .float32, shape: shape ?? [values.count], data: Self.bytes(values.map(\.bitPattern)))
     }
 
+    /// A float64 array of `values`, one-dimensional unless `shape` is given.
     public init(float64 values: [Double], shape: [Int]? = nil) {
         self.init(dtype: .float64, shape: shape ?? [values.count], data: Self.bytes(values.map(\.bitPattern)))
     }
@@ -223,6 +234,10 @@ public struct NpyArray: Equatable, Sendable {
         return (descr, fortran, shape)
     }
 
+    /// Reads and parses the `.npy` file at `path` (see `parse`).
+    ///
+    /// Throws `ioError` when the file cannot be read, and otherwise the errors
+    /// of `parse`, with the path in the message.
     public static func read(contentsOf path: String, maxElements: Int = 1 << 30) throws(NpyError) -> NpyArray {
         let bytes: [UInt8]
         do {

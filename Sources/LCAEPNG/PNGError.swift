@@ -33,17 +33,20 @@ public struct PNGError: Error, Equatable, Sendable, CustomStringConvertible {
         case ioError
     }
 
+    /// The stable error code.
     public var code: Code
     /// Byte offset in the file of the chunk or field at fault.
     public var offset: Int
     /// A human explanation.
     public var message: String
 
+    /// Creates an error with `code` at byte `offset` and an explanation.
     public init(_ code: Code, at offset: Int, _ message: String) {
         self.code = code
         self.offset = offset
         self.message = message
     }
 
+    /// `CODE at byte N: MESSAGE`.
     public var description: String { "\(code.rawValue) at byte \(offset): \(message)" }
 }

@@ -29,10 +29,13 @@ public struct PNGHeader: Equatable, Sendable {
         var hasAlpha: Bool { self == .greyAlpha || self == .rgba }
     }
 
+    /// Image width in pixels (1 to 2^31 − 1).
     public var width: Int
+    /// Image height in pixels (1 to 2^31 − 1).
     public var height: Int
     /// Bits per stored sample (per palette index for `.palette`): 1, 2, 4, 8 or 16.
     public var bitDepth: Int
+    /// The colour type.
     public var colorType: ColorType
     /// Adam7 interlacing.
     public var interlaced: Bool

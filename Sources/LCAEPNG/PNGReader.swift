@@ -20,11 +20,14 @@ import LCAESupport
 public struct PNGReader: Sendable {
     /// Bounds on the image a file may declare, checked before anything is allocated for it.
     public struct Limits: Equatable, Sendable {
+        /// Largest image width accepted, in pixels.
         public var maxWidth: Int
+        /// Largest image height accepted, in pixels.
         public var maxHeight: Int
         /// Bound on width × height.
         public var maxPixels: Int
 
+        /// Limits; the defaults are those of LCAE level 3 (65535 × 65535, at most 2^30 pixels).
         public init(maxWidth: Int = 65535, maxHeight: Int = 65535, maxPixels: Int = 1 << 30) {
             self.maxWidth = maxWidth
             self.maxHeight = maxHeight
@@ -34,6 +37,7 @@ public struct PNGReader: Sendable {
 
     /// A decoded file: the image and what was lost converting it.
     public struct Decoded: Equatable, Sendable {
+        /// The image: grey or RGB, alpha dropped.
         public var image: RasterImage
         /// The file's IHDR, for reports (source colour type, bit depth, interlacing).
         public var header: PNGHeader
@@ -42,8 +46,10 @@ public struct PNGReader: Sendable {
         public var droppedAlpha: Bool
     }
 
+    /// Bounds on the image a file may declare.
     public var limits: Limits
 
+    /// A reader with the given limits.
     public init(limits: Limits = Limits()) {
         self.limits = limits
     }

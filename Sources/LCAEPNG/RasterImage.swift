@@ -5,7 +5,9 @@
 /// sample is at most `maxValue`; the initializers check this, so code that
 /// reads an `RasterImage` can rely on it.
 public struct RasterImage: Equatable, Sendable {
+    /// Width in pixels, at least 1.
     public let width: Int
+    /// Height in pixels, at least 1.
     public let height: Int
     /// 1 (grey) or 3 (RGB).
     public let channels: Int

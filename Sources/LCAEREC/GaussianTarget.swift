@@ -3,7 +3,9 @@ import Foundation
 /// The encoder's target Q: a diagonal Gaussian, one (mean, std) per dimension, in real numbers.
 /// Only encoders see it; nothing a decoder computes depends on it (spec §14.10).
 public struct GaussianTarget: Equatable, Sendable {
+    /// The mean of each dimension, in latent units.
     public var mean: [Double]
+    /// The standard deviation of each dimension, positive and finite.
     public var std: [Double]
 
     /// nil unless the counts match and every std is positive and finite.
@@ -13,6 +15,7 @@ public struct GaussianTarget: Equatable, Sendable {
         self.std = std
     }
 
+    /// D, the number of dimensions.
     public var count: Int { mean.count }
 
     /// KL[Q_d ‖ P_d] in bits for a prior dimension (μ, σ).

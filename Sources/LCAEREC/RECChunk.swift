@@ -3,16 +3,23 @@ import LCAESupport
 
 /// The RECC chunk (spec §14.8): how one continuous latent was coded, and its indices.
 public struct RECChunk: Equatable, Sendable {
+    /// latent_index: the HEAD latent, of kind 2, this chunk codes (spec Table 14-1).
     public var latentIndex: Int
+    /// The search and index code (spec Table 14-2).
     public var method: RECMethod
+    /// global_seed: the 64-bit seed the block keys derive from (spec §14.4).
     public var seed: UInt64
+    /// B: the information budget of a block, in bits (spec §14.6).
     public var bitsPerBlock: Int
     /// m: in-bin indices are below 2^m (spec §14.7).
     public var indexBits: Int
+    /// G: the most dimensions in one block (spec §14.6).
     public var maxBlockDims: Int
     /// ρ · 2^16 of the zeta model for the exact methods, 0 for ORC (spec §14.7).
     public var zetaRatio: UInt16
+    /// The number of blocks; must equal the count §14.6 gives (spec §14.8).
     public var blockCount: Int
+    /// The fixed-point prior P (spec §14.3); shared or per dimension (prior_mode, spec §14.8).
     public var prior: RECPrior
     /// Information estimate per dimension, in 2^-8 bit (spec §14.6).
     public var info: [UInt16]
@@ -21,9 +28,12 @@ public struct RECChunk: Equatable, Sendable {
 
     /// Philox4x32-10 with the counters of spec §14.4.
     public static let philox: UInt8 = 1
+    /// Bytes of the payload before the prior (spec Table 14-1).
     public static let fixedSize = 22
+    /// The largest index_bits m a chunk may carry (spec Table 14-1).
     public static let maxIndexBits = 24
 
+    /// A chunk from its fields, unchecked; a reader checks them as spec §14.8 says.
     public init(latentIndex: Int, method: RECMethod, seed: UInt64, bitsPerBlock: Int, indexBits: Int, maxBlockDims: Int,
                 zetaRatio: UInt16, blockCount: Int, prior: RECPrior, info: [UInt16], words: [UInt32]) {
         self.latentIndex = latentIndex
@@ -43,6 +53,7 @@ public struct RECChunk: Equatable, Sendable {
         RECBlockLayout(info: info, bitsPerBlock: bitsPerBlock, maxBlockDims: maxBlockDims, partitioned: method.isPartitioned)
     }
 
+    /// The RECC chunk with its payload laid out as spec Table 14-1.
     public var chunk: Chunk {
         var w = ByteWriter()
         w.u8(UInt8(latentIndex))

@@ -4,9 +4,13 @@ import LCAESupport
 /// Codes a continuous latent: searches each block for the candidate that stands for a sample of
 /// the target, and writes the RECC chunk (spec §14.8, §14.10).
 public struct RECEncoder: Sendable {
+    /// The search and index code (spec Table 14-2).
     public var method: RECMethod
+    /// global_seed of the chunk (spec §14.4); also seeds the encoder's private randomness.
     public var seed: UInt64
+    /// B, bits_per_block, 1 to 255 (spec §14.6).
     public var bitsPerBlock: Int
+    /// G, max_block_dims, 1 to 65535 (spec §14.6).
     public var maxBlockDims: Int
     /// m for the ORC methods: 2^m candidates (draws) per block. Default: bits_per_block for ORC,
     /// and for SP-ORC what the highest level leaves after the largest block's bins.
@@ -16,6 +20,7 @@ public struct RECEncoder: Sendable {
     /// The limits the stream must fit (the writer then picks the lowest level that admits it).
     public var limits: ReaderLimits
 
+    /// An encoder with the given settings.
     public init(method: RECMethod, seed: UInt64 = 0, bitsPerBlock: Int = 16, maxBlockDims: Int = 64,
                 log2Candidates: Int? = nil, maxSteps: Int = 1 << 26, limits: ReaderLimits = Level.highest) {
         self.method = method
@@ -35,14 +40,17 @@ public struct RECEncoder: Sendable {
         public var streamBits: Int
         /// Candidates scored, summed over blocks.
         public var steps: Int
+        /// KL[Q ‖ P] in bits, summed over dimensions.
         public var klBits: Double
         /// D∞[Q ‖ P] in bits; infinite when a target dimension is not narrower than its prior.
         public var dInfinityBits: Double
+        /// The number of blocks (spec §14.6).
         public var blocks: Int
         /// For the exact methods: every block's search ended by its bound (an exact sample).
         public var certified: Bool
         /// Per block: ideal index bits and steps.
         public var blockBits: [Double]
+        /// Per block: candidates scored.
         public var blockSteps: [Int]
         /// Per block: the chosen message (interval numbers and in-bin index).
         package var messages: [ZetaIndexCode.Message]
@@ -57,10 +65,12 @@ public struct RECEncoder: Sendable {
         }
     }
 
+    /// Why `encode` refused its input.
     public enum Failure: Error, CustomStringConvertible {
         case mismatch(String)
         case tooLarge(String)
 
+        /// The explanation.
         public var description: String {
             switch self {
             case .mismatch(let s), .tooLarge(let s): s
@@ -68,6 +78,12 @@ public struct RECEncoder: Sendable {
         }
     }
 
+    /// Codes a sample of `target` under `prior` into a RECC chunk for latent `latentIndex`
+    /// (spec §14.8, §14.10), with `info` as the chunk's information estimates (spec §14.6).
+    ///
+    /// Throws `Failure.mismatch` when the counts of target, prior and estimates
+    /// differ or the settings are out of range, `Failure.tooLarge` when the blocks
+    /// exceed `limits` (max_rec_blocks, max_log2_candidates), and the index code's errors.
     public func encode(_ target: GaussianTarget, prior: RECPrior, info: [UInt16], latentIndex: Int = 0) throws -> (RECChunk, Report) {
         guard info.count == target.count, prior.isShared || prior.mean.count == target.count, target.count >= 1 else {
             throw Failure.mismatch("the target has \(target.count) dimensions, the prior \(prior.mean.count), the estimates \(info.count)")

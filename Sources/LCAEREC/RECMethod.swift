@@ -14,6 +14,7 @@ public enum RECMethod: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     /// True for the exact samplers, whose in-bin index is unbounded in principle and zeta-coded (spec §14.7).
     public var isExact: Bool { self == .pfr || self == .spPFR }
 
+    /// The method's name in spec Table 14-2 (`pfr`, `orc`, `sp-pfr`, `sp-orc`).
     public var description: String {
         switch self {
         case .pfr: "pfr"
@@ -23,6 +24,7 @@ public enum RECMethod: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
+    /// The method named `name` in spec Table 14-2, or nil.
     public init?(name: String) {
         guard let method = Self.allCases.first(where: { $0.description == name }) else { return nil }
         self = method

@@ -6,7 +6,9 @@ public struct RECPrior: Equatable, Sendable {
     /// Standard deviations σ in Q16, same count as `mean`.
     public private(set) var std: [UInt32]
 
+    /// The largest |μ| in Q16, 2^30 (spec §14.3).
     public static let maxAbsMean: Int64 = 1 << 30
+    /// The largest σ in Q16, 2^24 (spec §14.3).
     public static let maxStd: UInt32 = 1 << 24
 
     /// A prior from Q16 values; nil unless the counts match and every value is in the range of spec §14.3.

@@ -12,6 +12,11 @@ import Darwin
 /// disk, and only then renamed over the destination; rename is atomic within
 /// one file system.
 public enum AtomicFile {
+    /// Writes `bytes` to `path` through a temporary file that is flushed and renamed
+    /// over the destination (spec §6.2).
+    ///
+    /// Throws `ioError` when the temporary file cannot be created, written,
+    /// flushed or renamed; the destination is then left as it was.
     public static func write(_ bytes: [UInt8], to path: String) throws(ContainerError) {
         try write(bytes, to: path, beforeRename: {})
     }

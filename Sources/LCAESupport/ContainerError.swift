@@ -10,7 +10,7 @@ public struct ContainerError: Error, Equatable, Sendable, CustomStringConvertibl
         case badSignature
         /// The major format version is not 1 (spec §4).
         case unsupportedVersion
-        /// The file ends inside a field or chunk, or before the END chunk (spec §5).
+        /// The file ends inside a field or chunk, or before the LEND chunk (spec §5).
         case truncated
         /// A chunk type byte is not an ASCII letter (spec §5.2).
         case badChunkType
@@ -22,11 +22,11 @@ public struct ContainerError: Error, Equatable, Sendable, CustomStringConvertibl
         case unsupportedCritical
         /// A declared size is above the stream's level or the reader's limits (spec §8).
         case limitExceeded
-        /// HEAD not first, END not last, or a chunk type repeated where the spec forbids it (spec §6).
+        /// HEAD not first, LEND not last, or a chunk type repeated where the spec forbids it (spec §6).
         case badChunkOrder
         /// A chunk that the stream requires is absent (spec §6).
         case missingChunk
-        /// Bytes follow the END chunk (spec §6).
+        /// Bytes follow the LEND chunk (spec §6).
         case trailingData
         /// A field holds a value the spec does not allow (the clause is in the message).
         case badField
@@ -47,17 +47,20 @@ public struct ContainerError: Error, Equatable, Sendable, CustomStringConvertibl
         case ioError
     }
 
+    /// The stable error code (spec Table 9-1).
     public var code: Code
     /// Byte offset in the file of the field or chunk at fault.
     public var offset: Int
     /// A human explanation, naming the spec clause where one applies.
     public var message: String
 
+    /// Creates an error with `code` at byte `offset` of the file and an explanation.
     public init(_ code: Code, at offset: Int, _ message: String) {
         self.code = code
         self.offset = offset
         self.message = message
     }
 
+    /// `CODE at byte N: MESSAGE`, the form the tools print (spec §11.3).
     public var description: String { "\(code.rawValue) at byte \(offset): \(message)" }
 }

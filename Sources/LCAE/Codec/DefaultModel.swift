@@ -7,10 +7,16 @@ import LCAESupport
 /// The models shipped in the package (spec §15.7): a 16 × 16 block transform for RGB and one
 /// for grey, trained by `lcae train-model` on `samples/images/`, with their table sets.
 public enum DefaultModel {
+    /// The path of the default model file for `colour` (grey, or else RGB) in the package's
+    /// resources, or nil when it is missing.
     public static func resourcePath(_ colour: StreamHeader.ColourFormat) -> String? {
         Bundle.module.url(forResource: colour == .grey ? "default-grey" : "default-rgb", withExtension: "lcaem", subdirectory: "Resources")?.path
     }
 
+    /// Reads and parses the default model for `colour` (spec §15.7).
+    ///
+    /// Throws `ioError` for `.none` or a missing resource, and the model reader's
+    /// errors (spec §15.1–§15.3).
     public static func load(_ colour: StreamHeader.ColourFormat) throws(ContainerError) -> CodecModel {
         guard colour != .none, let path = resourcePath(colour) else {
             throw ContainerError(.ioError, at: 0, "the package's default \(colour) model is missing from its resources")

@@ -5,6 +5,7 @@ import LCAEPNG
 /// smallest latent whose synthesis covers the image, pad the image to the synthesis output
 /// size by repeating its last row and column, run the analysis network.
 public struct ImageAnalysis: Sendable {
+    /// The model whose analysis and synthesis networks this uses.
     public let model: CodecModel
     let synthesis: SynthesisNetwork
     let analysis: AnalysisNetwork

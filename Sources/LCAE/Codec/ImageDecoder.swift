@@ -11,9 +11,12 @@ public struct ImageDecoder: Sendable {
     public var models: [CodecModel]
     /// Tables a CREF may name besides the bound model's own.
     public var tables: [ContextTables]
+    /// Threads for the latent's substreams and the synthesis; the output does not depend on it.
     public var threads: Int
+    /// The reader's own limits, intersected with the stream's level (spec §8.3).
     public var limits: ReaderLimits
 
+    /// A decoder that knows `models` and `tables`.
     public init(models: [CodecModel], tables: [ContextTables] = [], threads: Int = 1, limits: ReaderLimits = Level.highest) {
         self.models = models
         self.tables = tables
@@ -21,9 +24,13 @@ public struct ImageDecoder: Sendable {
         self.limits = limits
     }
 
+    /// A decoded image stream.
     public struct Decoded: Sendable {
+        /// The decoded samples, HEAD's height × width × image channels (spec §16.4).
         public var image: RasterImage
+        /// Latent 0, the synthesis input, as decoded (spec §12.6).
         public var latent: LatentDecoder.Decoded
+        /// The latent step used: the STEP chunk's, or the model's step 1 without one (spec §16.2).
         public var step: LatentStep
         /// True when an iHSH chunk was present and matched; false when there was none.
         public var imageHashChecked: Bool
@@ -33,6 +40,13 @@ public struct ImageDecoder: Sendable {
     private static let modelHashAt = Signature.bytes.count + 8 + 20
     private static let latentAt = Signature.bytes.count + 8 + StreamHeader.fixedSize
 
+    /// Decodes an image stream whose container has been read (spec §16.4).
+    ///
+    /// Runs the checks of spec §16.1 in order, decodes latent 0 (chapter 12),
+    /// runs the synthesis (§15.4) and checks iHSH (§16.3). Throws the first
+    /// error as a `ContainerError`: `badField` for a latent-only stream,
+    /// `modelMismatch` for a bound model not given or not matching HEAD, and the
+    /// codes of §16.1, §16.2, chapter 12 and §16.3.
     public func decode(_ container: ContainerStream) throws(ContainerError) -> Decoded {
         let header = container.header
         guard header.colourFormat != .none else {

@@ -22,18 +22,21 @@ import LCAESupport
 public struct RateDistortionOptimizer: Sendable {
     /// Squared 8-bit sample error per bit.
     public var lambda: Double
+    /// Passes over the latent.
     public var passes: Int
     /// Models other than block transforms: 1 tries each value one step towards its channel's
     /// most probable value; 2 also one step away; 3 also widens the distortion window by one
     /// latent position on each side. Higher is slower and usually smaller.
     public var effort: Int
 
+    /// An optimizer with the given λ, passes and effort.
     public init(lambda: Double, passes: Int = 3, effort: Int = 1) {
         self.lambda = lambda
         self.passes = passes
         self.effort = effort
     }
 
+    /// What the optimization changed.
     public struct Report: Sendable {
         /// Values moved in each pass.
         public var moves: [Int]

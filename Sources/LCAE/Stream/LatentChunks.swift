@@ -15,8 +15,10 @@ public enum TablePlacement: Equatable, Sendable {
 
 /// The table file (spec §12.2.1): a signature, the body's size, the body, its CRC-32.
 public enum TableFile {
+    /// The table file's 8 signature bytes, `8C 4C 43 54 0D 0A 1A 0A` (spec §12.2.1).
     public static let signature: [UInt8] = [0x8C, 0x4C, 0x43, 0x54, 0x0D, 0x0A, 0x1A, 0x0A]
 
+    /// The table file of `tables` (spec §12.2.1).
     public static func bytes(_ tables: ContextTables) -> [UInt8] {
         let body = tables.body()
         var w = ByteWriter()
@@ -27,6 +29,12 @@ public enum TableFile {
         return w.bytes
     }
 
+    /// Parses a table file (spec §12.2.1) and its body (spec §12.2) under `limits`.
+    ///
+    /// Throws `badSignature` or `truncated` for the signature, `badChunkLength`
+    /// when body_size is not the rest of the file less 4 bytes or is above the
+    /// bound of §12.5.1, `crcMismatch`, and the body's errors (`badTable`,
+    /// `limitExceeded`, `truncated`).
     public static func parse(_ bytes: [UInt8], limits: ReaderLimits = Level.highest) throws(ContainerError) -> ContextTables {
         try Signature.check(bytes, against: signature, "a table file (spec §12.2.1)")
         var r = ByteReader(bytes[signature.count...], fileOffset: signature.count)
@@ -42,6 +50,7 @@ public enum TableFile {
         return try ContextTables.parse(body, fileOffset: 12, limits: limits)
     }
 
+    /// Reads and parses the table file at `path` (see `parse`); throws `ioError` when it cannot be read.
     public static func read(contentsOf path: String, limits: ReaderLimits = Level.highest) throws(ContainerError) -> ContextTables {
         try parse(ContainerReader.load(path, limits: limits), limits: limits)
     }

@@ -6,12 +6,16 @@ import LCAESupport
 
 /// Writes and reads streams of integer latents coded with context tables (spec chapter 12).
 public struct LatentEncoder: Sendable {
+    /// Lanes of the LATP payload: 1, 2, 4 or 8 (spec §10.5); ACTV always uses one.
     public var lanes: Int
+    /// Substreams of the LATP payload (spec §10.6).
     public var substreams: Int
+    /// Threads for encoding the substreams; the stream does not depend on it.
     public var threads: Int
     /// Write an lHSH chunk with the latent's SHA-256 (spec §12.7).
     public var writeHash: Bool
 
+    /// An encoder with the given payload layout.
     public init(lanes: Int = 4, substreams: Int = 1, threads: Int = 1, writeHash: Bool = true) {
         self.lanes = lanes
         self.substreams = substreams
@@ -54,8 +58,11 @@ public struct LatentEncoder: Sendable {
 
     /// What `automatic` chose, and the sizes it compared.
     public struct Choice: Sendable {
+        /// The placement kept.
         public var placement: TablePlacement
+        /// File size in bytes with the given tables referenced.
         public var referencedBytes: Int
+        /// File size in bytes with fitted tables in-band.
         public var inBandBytes: Int
     }
 
@@ -73,11 +80,14 @@ public struct LatentEncoder: Sendable {
 
 /// Decodes the integer latents of a stream (spec §12.6), checking every constraint of chapter 12.
 public struct LatentDecoder: Sendable {
+    /// Threads for decoding substreams; the output does not depend on it (spec §10.6).
     public var threads: Int
+    /// The reader's own limits, intersected with the stream's level (spec §8.3).
     public var limits: ReaderLimits
     /// Tables a CREF chunk may name, by the SHA-256 of their body.
     public var available: [ContextTables]
 
+    /// A decoder with the given limits and tables.
     public init(threads: Int = 1, limits: ReaderLimits = Level.highest, available: [ContextTables] = []) {
         self.threads = threads
         self.limits = limits
@@ -86,9 +96,13 @@ public struct LatentDecoder: Sendable {
 
     /// One decoded latent, with how its tables travelled.
     public struct Decoded: Sendable {
+        /// The latent's index in HEAD.
         public var index: Int
+        /// The decoded C × H × W values (spec §12.6).
         public var tensor: LatentTensor
+        /// Whether the tables came in a CTAB (in-band) or were named by a CREF (referenced).
         public var placement: TablePlacement
+        /// The tables the latent was decoded with.
         public var tables: ContextTables
         /// True when an lHSH chunk was present and matched; false when there was none.
         public var hashChecked: Bool
@@ -96,14 +110,19 @@ public struct LatentDecoder: Sendable {
 
     /// One decoded continuous latent: its Q16 values (spec §14.3) and how it was coded.
     public struct DecodedContinuous: Sendable {
+        /// The latent's index in HEAD.
         public var index: Int
+        /// The decoded C × H × W Q16 values (spec §14.3, §14.9).
         public var tensor: LatentTensor
+        /// The RECC chunk it was decoded from (spec §14.8).
         public var chunk: RECChunk
     }
 
     /// Every latent of a stream, integer and continuous.
     public struct Decoding: Sendable {
+        /// The integer latents, in HEAD order.
         public var integer: [Decoded] = []
+        /// The continuous latents, in HEAD order.
         public var continuous: [DecodedContinuous] = []
 
         /// SHA-256 of each decoded latent in HEAD order, as conformance sheets give them (spec §13.2).
