@@ -93,7 +93,7 @@ public struct ContextTables: Equatable, Sendable {
             span = UInt32(high - low)
         }
 
-        @inline(__always)
+        @inlinable @inline(__always)
         package func reaches(_ v: Int32) -> Bool { UInt32(bitPattern: v &- low) > span }
     }
 }

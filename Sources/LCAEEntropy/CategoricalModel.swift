@@ -103,7 +103,7 @@ public struct CategoricalModel: Equatable, Sendable {
     /// of which those below `whole` lie wholly inside it (all but a last one that cdf[s + 1]
     /// cuts). Every symbol lookup of the package (this type's, `ModelSet`'s and the context
     /// decoder's) is built from it.
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func forEachBucketRun(_ cdf: UnsafeBufferPointer<UInt32>, shift: Int,
                                  _ body: (_ symbol: Int, _ buckets: Range<Int>, _ whole: Int) -> Void) {
         let round = (1 << shift) - 1
@@ -147,6 +147,7 @@ public struct CategoricalModel: Equatable, Sendable {
     }
 
     /// The frequencies, in symbol order.
+    @inlinable
     public var frequencies: [UInt32] { (0..<symbolCount).map(frequency) }
 
     /// Shannon cross-entropy in bits of coding `counts[s]` occurrences of each symbol with this model.

@@ -17,7 +17,7 @@ public struct LatentStep: Equatable, Sendable {
         LatentStep(shift: 0, gains: [1 << UInt32(model.inputFractionBits)])
     }
 
-    /// The gains that make the network see `step` × ŷ, to within 2^-16 relative precision.
+    /// The gains that make the network see `step` × ŷ (spec §16.2: the reference encoder's choice).
     public static func approximating(_ step: Double, model: CodecModel) -> LatentStep {
         let scaled = step * Double(1 << model.inputFractionBits)
         var shift = 0
@@ -31,13 +31,13 @@ public struct LatentStep: Equatable, Sendable {
         Double(gain(channel)) / Double(1 << shift) / Double(1 << model.inputFractionBits)
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     package func gain(_ channel: Int) -> UInt32 {
         gains.count == 1 ? gains[0] : gains[channel]
     }
 
     /// The synthesis input of one latent value (spec §15.4.1), with its channel's `gain`.
-    @inline(__always)
+    @inlinable @inline(__always)
     package func scaled(_ value: Int32, gain: Int64) -> Int16 {
         // Round half up, then shift (floor). |ŷ × gain| < 2^63 − 2^31, so adding 2^(shift−1)
         // never wraps; the operations are written wrapping so that loops vectorize.

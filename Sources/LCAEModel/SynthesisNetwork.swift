@@ -91,7 +91,7 @@ public struct SynthesisNetwork: Sendable {
 
     /// A convolution's output value from its accumulator (spec §15.4.2): round_shift then sat16.
     /// In 32 bits ⌊(a + 2^(s−1)) / 2^s⌋ is (a >> s) plus bit s − 1 of a, which cannot overflow.
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func layerOutput(_ accumulator: Int32, shift: Int) -> Int16 {
         let s = Int32(truncatingIfNeeded: shift), bit: Int32 = s == 0 ? 0 : 1
         return Int16(clamping: (accumulator &>> s) &+ ((accumulator &>> (s &- bit)) & bit))
@@ -99,7 +99,7 @@ public struct SynthesisNetwork: Sendable {
 
     /// A sample from a value of the last layer's output (spec §15.4.4). F_out ≤ 15, so
     /// `value + 2^(F_out − 1)` fits 32 bits and the loops over samples vectorize.
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func sample(_ value: Int16, fractionBits: Int, maximum: Int32) -> UInt16 {
         let shift = Int32(truncatingIfNeeded: fractionBits)
         let half: Int32 = shift == 0 ? 0 : 1 &<< (shift &- 1)

@@ -34,7 +34,7 @@ public struct RECPrior: Equatable, Sendable {
     @inline(__always) func entry(_ dimension: Int) -> Int { isShared ? 0 : dimension }
 
     /// x = μ + ((σ z + 2^15) >> 16), in 64-bit arithmetic (spec §14.3); fits Int32 for validated μ and σ.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func value(z: Int32, mean: Int32, std: UInt32) -> Int32 {
         Int32(truncatingIfNeeded: Int64(mean) + ((Int64(std) * Int64(z) + 0x8000) >> 16))
     }

@@ -9,7 +9,7 @@ package enum SharedCandidates {
     }
 
     /// The uniform word of position t of candidate (bin, index) (spec §14.4).
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func word(_ generator: Philox, bin: UInt32, index: UInt32, position t: Int) -> UInt32 {
         let out = generator.block((index, bin, UInt32(truncatingIfNeeded: t >> 2), 0))
         switch t & 3 {
@@ -21,7 +21,7 @@ package enum SharedCandidates {
     }
 
     /// The word of interval i of a dimension split into 2^bits intervals (spec §14.5).
-    @inline(__always)
+    @inlinable @inline(__always)
     package static func intervalWord(_ u: UInt32, interval i: UInt32, bits: Int) -> UInt32 {
         bits == 0 ? u : (i << UInt32(32 - bits)) | (u >> UInt32(bits))
     }

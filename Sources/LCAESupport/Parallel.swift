@@ -7,6 +7,7 @@ import Dispatch
 /// The mutable buffers shared between threads are shared here and nowhere else.
 package enum Parallel {
     /// Runs `body(j)` for j in 0..<count on up to `threads` threads.
+    @inlinable
     package static func forEach(_ count: Int, threads: Int, _ body: (Int) -> Void) {
         let workers = max(1, min(threads, count))
         if workers == 1 {
@@ -23,6 +24,7 @@ package enum Parallel {
     }
 
     /// `body(j)` for j in 0..<count, computed on up to `threads` threads, in order of j.
+    @inlinable
     package static func map<Result>(_ count: Int, threads: Int, _ body: (Int) -> Result) -> [Result] {
         [Result](unsafeUninitializedCapacity: count) { results, initialized in
             forEach(count, threads: threads, sharing: results) { j, results in
@@ -36,6 +38,7 @@ package enum Parallel {
     /// every item seeing the whole buffer (see `forEach(_:threads:sharing:_:)`).
     ///
     /// - Precondition: item j writes only elements that no other item reads or writes.
+    @inlinable
     package static func map<Element, Result>(
         _ count: Int, threads: Int, sharing buffer: UnsafeMutableBufferPointer<Element>,
         _ body: (Int, UnsafeMutableBufferPointer<Element>) -> Result
@@ -47,6 +50,7 @@ package enum Parallel {
     ///
     /// - Precondition: the ranges lie within `buffer` and do not overlap, so no element is
     ///   written by two threads (checked before anything runs).
+    @inlinable
     package static func forEach<Element>(
         disjoint ranges: [Range<Int>], of buffer: UnsafeMutableBufferPointer<Element>, threads: Int,
         _ body: (Int, UnsafeMutableBufferPointer<Element>) -> Void
@@ -68,6 +72,7 @@ package enum Parallel {
     /// of a channel-major tensor, one per item).
     ///
     /// - Precondition: item j writes only elements that no other item reads or writes.
+    @inlinable
     package static func forEach<Element>(
         _ count: Int, threads: Int, sharing buffer: UnsafeMutableBufferPointer<Element>,
         _ body: (Int, UnsafeMutableBufferPointer<Element>) -> Void
