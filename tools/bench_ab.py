@@ -57,8 +57,9 @@ def main():
     values = {}
     for round_ in range(args.rounds):
         b, a = measure(args.before, args.image), measure(args.after, args.image)
-        for key in b.keys() & a.keys():
-            values.setdefault(key, []).append((b[key], a[key]))
+        for key in b:
+            if key in a:
+                values.setdefault(key, []).append((b[key], a[key]))
         print(f"round {round_ + 1}/{args.rounds} done", flush=True)
     lines = ["| measurement | before (median) | after (median) | median of per-round after / before | range of the ratios |",
              "|---|---|---|---|---|"]
