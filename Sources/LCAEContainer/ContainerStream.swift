@@ -24,6 +24,17 @@ public struct ContainerStream: Equatable, Sendable {
         chunks.filter { $0.type == .text }.compactMap { try? TextChunk.parse($0.payload, fileOffset: 0) }
     }
 
+    /// The file offset of each chunk's length field (chunks follow the 9-byte signature back to back).
+    public var chunkOffsets: [Int] {
+        var offsets: [Int] = []
+        var offset = Signature.bytes.count
+        for chunk in chunks {
+            offsets.append(offset)
+            offset += 12 + chunk.payload.count
+        }
+        return offsets
+    }
+
     /// The file bytes: signature, then every chunk with its CRC (spec §3, §5).
     public func bytes() -> [UInt8] {
         var writer = ByteWriter()

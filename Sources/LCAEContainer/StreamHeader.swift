@@ -69,6 +69,11 @@ public struct StreamHeader: Equatable, Sendable {
     public static let fixedSize = 52
     /// Bytes per latent entry in HEAD (spec Table 7-1).
     public static let latentEntrySize = 12
+    /// The file offset of HEAD's model_sha256 field: HEAD is the first chunk, after the
+    /// signature and its length and type, and the field is 20 bytes into it (spec Table 7-1).
+    package static let modelHashOffset = Signature.bytes.count + 8 + 20
+    /// The file offset of HEAD's first latent entry (spec Table 7-1).
+    package static let latentEntriesOffset = Signature.bytes.count + 8 + fixedSize
 
     /// The format version, HEAD's first two fields (spec §4).
     public var version: FormatVersion

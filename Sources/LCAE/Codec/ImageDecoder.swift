@@ -36,10 +36,6 @@ public struct ImageDecoder: Sendable {
         public var imageHashChecked: Bool
     }
 
-    /// Offset of HEAD's model_sha256 field: signature, chunk length and type, 20 bytes in.
-    private static let modelHashAt = Signature.bytes.count + 8 + 20
-    private static let latentAt = Signature.bytes.count + 8 + StreamHeader.fixedSize
-
     /// Decodes an image stream whose container has been read (spec §16.4).
     ///
     /// Runs the checks of spec §16.1 in order, decodes latent 0 (chapter 12),
@@ -53,24 +49,24 @@ public struct ImageDecoder: Sendable {
             throw ContainerError(.badField, at: Signature.bytes.count + 8 + 13, "the stream holds latents only, no image (spec §16.1)")
         }
         guard let hash = header.modelHash, let model = models.first(where: { $0.sha256 == hash }) else {
-            throw ContainerError(.modelMismatch, at: Self.modelHashAt, "the stream is bound to model \((header.modelHash ?? []).map(hex2).joined()), which was not given (spec §7.1.3)")
+            throw ContainerError(.modelMismatch, at: StreamHeader.modelHashOffset, "the stream is bound to model \((header.modelHash ?? []).map(hex2).joined()), which was not given (spec §7.1.3)")
         }
         guard model.colourFormat == header.colourFormat, model.bitDepth == header.bitDepth else {
-            throw ContainerError(.modelMismatch, at: Self.modelHashAt, "the model makes \(model.colourFormat) \(model.bitDepth)-bit images; HEAD declares \(header.colourFormat) \(header.bitDepth)-bit (spec §16.1)")
+            throw ContainerError(.modelMismatch, at: StreamHeader.modelHashOffset, "the model makes \(model.colourFormat) \(model.bitDepth)-bit images; HEAD declares \(header.colourFormat) \(header.bitDepth)-bit (spec §16.1)")
         }
         guard let shape = header.latents.first, shape.kind == .integer, shape.channels == model.latentChannels else {
-            throw ContainerError(.modelMismatch, at: Self.latentAt, "latent 0 must be an integer latent of the model's \(model.latentChannels) channels (spec §16.1)")
+            throw ContainerError(.modelMismatch, at: StreamHeader.latentEntriesOffset, "latent 0 must be an integer latent of the model's \(model.latentChannels) channels (spec §16.1)")
         }
         let synthesis = SynthesisNetwork(model)
         guard let size = synthesis.outputSize(height: shape.height, width: shape.width),
               size.height >= header.height, size.width >= header.width else {
-            throw ContainerError(.badField, at: Self.latentAt + 4, "the model's synthesis of a \(shape.width)×\(shape.height) latent does not cover the \(header.width)×\(header.height) image (spec §16.1)")
+            throw ContainerError(.badField, at: StreamHeader.latentEntriesOffset + 4, "the model's synthesis of a \(shape.width)×\(shape.height) latent does not cover the \(header.width)×\(header.height) image (spec §16.1)")
         }
         // Every tensor is allocated in full: bound them by the level before anything is (spec §16.1).
         let effective = limits.intersection(Level.limits(header.level) ?? limits)
         guard let largest = synthesis.largestTensor(height: shape.height, width: shape.width),
               largest <= 64 * effective.maxPixels else {
-            throw ContainerError(.limitExceeded, at: Self.latentAt + 2, "the synthesis of a \(shape.width)×\(shape.height) latent needs a tensor above 64 × max_pixels values (spec §16.1)")
+            throw ContainerError(.limitExceeded, at: StreamHeader.latentEntriesOffset + 2, "the synthesis of a \(shape.width)×\(shape.height) latent needs a tensor above 64 × max_pixels values (spec §16.1)")
         }
         var step = LatentStep.unit(model)
         var imageHash: ([UInt8], Int)?

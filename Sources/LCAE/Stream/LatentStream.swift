@@ -302,16 +302,3 @@ public struct LatentDecoder: Sendable {
         }
     }
 }
-
-extension ContainerStream {
-    /// The file offset of each chunk's length field (chunks follow the 9-byte signature back to back).
-    public var chunkOffsets: [Int] {
-        var offsets: [Int] = []
-        var offset = Signature.bytes.count
-        for chunk in chunks {
-            offsets.append(offset)
-            offset += 12 + chunk.payload.count
-        }
-        return offsets
-    }
-}
