@@ -46,27 +46,6 @@ package enum Parallel {
         map(count, threads: threads) { j in body(j, buffer) }
     }
 
-    /// Runs `body(j, buffer[ranges[j]])` for every range on up to `threads` threads.
-    ///
-    /// - Precondition: the ranges lie within `buffer` and do not overlap, so no element is
-    ///   written by two threads (checked before anything runs).
-    @inlinable
-    package static func forEach<Element>(
-        disjoint ranges: [Range<Int>], of buffer: UnsafeMutableBufferPointer<Element>, threads: Int,
-        _ body: (Int, UnsafeMutableBufferPointer<Element>) -> Void
-    ) {
-        let sorted = ranges.filter { !$0.isEmpty }.sorted { $0.lowerBound < $1.lowerBound }
-        for (a, b) in zip(sorted, sorted.dropFirst()) {
-            precondition(a.upperBound <= b.lowerBound, "overlapping ranges \(a) and \(b)")
-        }
-        if let first = sorted.first, let last = sorted.last {
-            precondition(first.lowerBound >= 0 && last.upperBound <= buffer.count, "a range outside the buffer")
-        }
-        forEach(ranges.count, threads: threads, sharing: buffer) { j, buffer in
-            body(j, UnsafeMutableBufferPointer(rebasing: buffer[ranges[j]]))
-        }
-    }
-
     /// Runs `body(j, buffer)` for j in 0..<count on up to `threads` threads, every item seeing
     /// the whole buffer: for kernels whose items write interleaved parts of one output (the rows
     /// of a channel-major tensor, one per item).
