@@ -1,4 +1,3 @@
-import Dispatch
 import LCAEEntropy
 
 /// Codes an integer latent with context tables (spec §12.3, §12.4, §12.6).
