@@ -298,6 +298,9 @@ def read_table_file(path, limits=LEVELS[3]):
     if len(data) < 12:
         raise LcaeError("truncated", len(data), "table file shorter than its header (spec §12.2.1)")
     size = u32(data, 8)
+    cap = 4 + limits["max_channels"] * (21 + 16 * limits["max_symbols_per_table"])
+    if size > cap:
+        raise LcaeError("limitExceeded", 8, f"body_size {size} exceeds {cap} (spec §12.2.1, §12.5.1)")
     if size != len(data) - 16:
         raise LcaeError("badChunkLength", 8,
                         f"body_size {size} is not the rest of the file less 4 bytes "

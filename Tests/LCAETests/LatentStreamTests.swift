@@ -62,6 +62,16 @@ struct LatentStreamTests {
         var flipped = bytes
         flipped[40] ^= 4
         #expect { try TableFile.parse(flipped) } throws: { ($0 as? ContainerError)?.code == .crcMismatch }
+        #expect { try TableFile.parse(bytes + [0]) } throws: {
+            ($0 as? ContainerError).map { ($0.code, $0.offset) } ?? (.ioError, -1) == (.badChunkLength, 8)
+        }
+        // The body_size bound of §12.5.1 under the reader's limits comes first: 4 + 1 × (21 + 16 × 2) bytes.
+        var small = Level.level1
+        (small.maxChannels, small.maxSymbolsPerTable) = (1, 2)
+        #expect(ContextTables.maxBodySize(small) < bytes.count - 16)
+        #expect { try TableFile.parse(bytes + [0], limits: small) } throws: {
+            ($0 as? ContainerError).map { ($0.code, $0.offset) } ?? (.ioError, -1) == (.limitExceeded, 8)
+        }
     }
 
     /// Rebuilds a stream with its chunks edited, re-computing CRCs (a writer that does not check).

@@ -31,15 +31,19 @@ public enum TableFile {
 
     /// Parses a table file (spec §12.2.1) and its body (spec §12.2) under `limits`.
     ///
-    /// Throws `badSignature` or `truncated` for the signature, `badChunkLength`
-    /// when body_size is not the rest of the file less 4 bytes or is above the
-    /// bound of §12.5.1, `crcMismatch`, and the body's errors (`badTable`,
-    /// `limitExceeded`, `truncated`).
+    /// Throws `badSignature` or `truncated` for the signature, `limitExceeded` when
+    /// body_size is above the bound of §12.5.1 under `limits`, `badChunkLength` when it
+    /// is not the rest of the file less 4 bytes, `crcMismatch`, and the body's errors
+    /// (`badTable`, `limitExceeded`, `truncated`).
     public static func parse(_ bytes: [UInt8], limits: ReaderLimits = Level.highest) throws(ContainerError) -> ContextTables {
         try Signature.check(bytes, against: signature, "a table file (spec §12.2.1)")
         var r = ByteReader(bytes[signature.count...], fileOffset: signature.count)
         let size = Int(try r.u32("body_size"))
-        guard size <= ContextTables.maxBodySize(limits), size + 4 == r.remaining else {
+        guard size <= ContextTables.maxBodySize(limits) else {
+            throw ContainerError(.limitExceeded, at: 8, "body_size \(size) is above the bound of §12.5.1 under the reader's limits, "
+                                 + "\(ContextTables.maxBodySize(limits)) (spec §12.2.1)")
+        }
+        guard size + 4 == r.remaining else {
             throw ContainerError(.badChunkLength, at: 8, "body_size \(size) does not match the \(r.remaining)-byte rest of the file (spec §12.2.1)")
         }
         let body = try r.bytes(size, "body")
