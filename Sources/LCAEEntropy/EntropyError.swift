@@ -26,8 +26,6 @@ public struct EntropyError: Error, Equatable, Sendable, CustomStringConvertible 
         case badEscape
         /// A payload's lane count, substream table or sizes are inconsistent (§10.6).
         case badPayload
-        /// A size is above the limits the caller set.
-        case limitExceeded
     }
 
     /// The stable error code (spec Table 10-2).
