@@ -1,4 +1,5 @@
 import Foundation
+@testable import LCAE
 @testable import LCAEContext
 @testable import LCAEModel
 @testable import LCAESupport
@@ -117,6 +118,22 @@ struct SynthesisTests {
         let model = CodecModel(colourFormat: .rgb, latentChannels: inChannels, inputFractionBits: 0, outputFractionBits: 0, synthesis: [layer])
         #expect(SynthesisNetwork(model).run(input) == Self.reference(input, layer))
         #expect(SynthesisNetwork(model).run(input, threads: 2) == Self.reference(input, layer))
+    }
+
+    @Test("the latent size of a synthesis that shrinks its input is larger than the image (spec §15.6)")
+    func shrinkingLatentSize() throws {
+        var rng = SplitMix64(seed: 31)
+        // Synthesis: a 5 × 3 convolution without padding takes 4 rows and 2 columns off; the
+        // analysis, a transposed convolution of the same kernel, puts them back.
+        let synthesis = Self.convolution(&rng, transposed: false, in: 2, out: 3, kernel: (5, 3), stride: (1, 1), shift: 9, big: false)
+        let analysis = Self.convolution(&rng, transposed: true, in: 3, out: 2, kernel: (5, 3), stride: (1, 1), shift: 0, big: false)
+        let model = CodecModel(colourFormat: .rgb, latentChannels: 2, inputFractionBits: 0, outputFractionBits: 0,
+                               synthesis: [synthesis], analysis: [analysis])
+        let size = try ImageAnalysis(model).latentSize(height: 6, width: 8)
+        #expect(size == (10, 10))
+        let network = SynthesisNetwork(model)
+        #expect(try #require(network.outputSize(height: size.height, width: size.width)) == (6, 8))
+        #expect(try #require(network.outputSize(height: size.height - 1, width: size.width - 1)) == (5, 7))
     }
 
     @Test("the input and output stages round, shift, saturate and clamp as §15.4.1 and §15.4.4 say")

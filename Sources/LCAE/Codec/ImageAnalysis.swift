@@ -20,18 +20,19 @@ public struct ImageAnalysis: Sendable {
         self.analysis = analysis
     }
 
-    /// The smallest latent height and width whose synthesis output is at least the image's.
+    /// The smallest latent height and width whose synthesis output is at least the image's
+    /// (spec §15.6).
+    ///
+    /// A synthesis's output height depends on the latent's height only, and likewise the width;
+    /// an axis whose output is defined at one size is defined at every larger one (up to the
+    /// 2^20 cap of §15.4.3). So each axis is searched with the other at the smallest size that
+    /// is valid for both. A synthesis of plain convolutions shrinks its input, so the latent
+    /// may be larger than the image.
     public func latentSize(height: Int, width: Int) throws(CodecError) -> (height: Int, width: Int) {
-        func smallest(_ target: Int, _ output: (Int) -> Int?) -> Int? {
-            var n = 1
-            while n <= target {
-                if let size = output(n), size >= target { return n }
-                n += 1
-            }
-            return nil
-        }
-        guard let h = smallest(height, { synthesis.outputSize(height: $0, width: 1)?.height }),
-              let w = smallest(width, { synthesis.outputSize(height: 1, width: $0)?.width }) else {
+        let sizes = 1...(2 * max(height, width) + 256)
+        guard let valid = sizes.first(where: { synthesis.outputSize(height: $0, width: $0) != nil }),
+              let h = sizes.first(where: { (synthesis.outputSize(height: $0, width: valid)?.height ?? 0) >= height }),
+              let w = sizes.first(where: { (synthesis.outputSize(height: valid, width: $0)?.width ?? 0) >= width }) else {
             throw CodecError(.unsupportedModel, "no latent size makes the model's synthesis cover \(width)×\(height)")
         }
         return (h, w)
