@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """An independent parser for the `.lcae` bitstream, written from spec/lcae.md alone.
 
-It shares no code with the Swift library (Sources/LCAE) and was written without
+It shares no code with the Swift library (Sources/) and was written without
 reading it: the point is that a second implementation, built from the text of the
 specification, reaches the same decisions. Standard library only.
 

@@ -3,7 +3,7 @@
 
 Chapters 15 and 16: the model file (§15.1-§15.3, every check with its code and offset), the
 integer synthesis of §15.4 bit for bit, the latent step of §16.2 and the image hash of §16.3.
-It shares no code with the Swift library (Sources/LCAE) and was written without reading its
+It shares no code with the Swift library (Sources/) and was written without reading its
 Model/ and Codec/ sources. NumPy is used for the arithmetic; every step is exact integer
 arithmetic on int64 values, reduced as the spec says.
 
