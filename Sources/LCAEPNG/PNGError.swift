@@ -1,4 +1,4 @@
-/// An error found while reading or writing a PNG file, or building an `RasterImage`.
+/// An error found while reading or writing a PNG file, or building a `RasterImage`.
 ///
 /// `code` is stable across releases: tools compare it by its raw value.
 /// `offset` is the byte offset in the file of the chunk or field at fault
@@ -27,7 +27,7 @@ public struct PNGError: Error, Equatable, Sendable, CustomStringConvertible {
         case badCompression
         /// A scanline starts with a filter type other than 0 to 4.
         case badFilter
-        /// An `RasterImage` with inconsistent sizes or samples above its bit depth.
+        /// A `RasterImage` with inconsistent sizes or samples above its bit depth.
         case badImage
         /// The file could not be read or written.
         case ioError

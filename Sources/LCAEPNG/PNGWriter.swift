@@ -1,6 +1,6 @@
 import LCAESupport
 
-/// Encodes an `RasterImage` as a PNG file: grey or RGB, 8 or 16 bits, not interlaced.
+/// Encodes a `RasterImage` as a PNG file: grey or RGB, 8 or 16 bits, not interlaced.
 ///
 /// Each scanline gets the filter whose output has the smallest sum of absolute
 /// (signed) byte values, the heuristic libpng uses; the filtered data is one

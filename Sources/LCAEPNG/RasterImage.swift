@@ -3,7 +3,7 @@
 /// Samples are stored row-major and interleaved: the sample of channel `c` at
 /// column `x`, row `y` is `samples[(y * width + x) * channels + c]`. Every
 /// sample is at most `maxValue`; the initializers check this, so code that
-/// reads an `RasterImage` can rely on it.
+/// reads a `RasterImage` can rely on it.
 public struct RasterImage: Equatable, Sendable {
     /// Width in pixels, at least 1.
     public let width: Int
