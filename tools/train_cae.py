@@ -116,15 +116,21 @@ class AutoEncoder(nn.Module):
         self.analysis, self.synthesis = analysis(n, m), synthesis(n, m)
         self.densities = nn.ModuleList(FactorizedDensity(m) for _ in LADDER)
 
-    def forward(self, x01, j, noise=True):
-        """Returns (bits per pixel, D per pixel in squared 8-bit units summed over colours, x̂01)."""
+    def forward(self, x01, j, noise=True, bf16=False):
+        """Returns (bits per pixel, D per pixel in squared 8-bit units summed over colours, x̂01).
+        With bf16 the convolutions run in bfloat16 (1.6 times faster on two cores with
+        AVX-512 BF16); the densities, the rounding and the distortion stay in float32."""
         delta = LADDER[j] / LATENT_SCALE
-        y = self.analysis(x01 - 0.5) / delta
+        with torch.autocast(x01.device.type, dtype=torch.bfloat16, enabled=bf16):
+            y = self.analysis(x01 - 0.5)
+        y = y.float() / delta
         rounded = y + (torch.round(y) - y).detach()
         rate_input = y + torch.empty_like(y).uniform_(-0.5, 0.5) if noise else torch.round(y)
         bits = -torch.log2(self.densities[j].likelihood(rate_input)).sum()
         pixels = x01.shape[0] * x01.shape[2] * x01.shape[3]
-        x_hat = self.synthesis(rounded * delta) + 0.5
+        with torch.autocast(x01.device.type, dtype=torch.bfloat16, enabled=bf16):
+            x_hat = self.synthesis(rounded * delta)
+        x_hat = x_hat.float() + 0.5
         d = ((x_hat - x01) * 255).pow(2).sum() / pixels
         return bits / pixels, d, x_hat
 
@@ -159,8 +165,9 @@ def batch(crops, size, patch, rng, dev):
     out = np.stack([crops[i, y:y + patch, x:x + patch] for i, y, x in zip(idx, ys, xs)])
     if rng.random() < 0.5:
         out = out[:, :, ::-1]
+    # (N, H, W, C) in memory is channels-last, the layout oneDNN's CPU convolutions prefer.
     t = torch.from_numpy(np.ascontiguousarray(out)).to(dev).permute(0, 3, 1, 2).float() / 255
-    return t
+    return t.contiguous(memory_format=torch.channels_last)
 
 
 @torch.no_grad()
@@ -193,7 +200,7 @@ def train(args):
     torch.set_num_threads(args.threads)
     dev = device()
     train_crops, valid = load_crops("train"), load_crops("valid")[::2]
-    model = AutoEncoder(*args.channels).to(dev)
+    model = AutoEncoder(*args.channels).to(dev).to(memory_format=torch.channels_last)
     nets = list(model.analysis.parameters()) + list(model.synthesis.parameters())
     optimiser = torch.optim.Adam([{"params": nets, "lr": args.lr},
                                   {"params": model.densities.parameters(), "lr": args.lr * 10}])
@@ -225,7 +232,7 @@ def train(args):
         optimiser.param_groups[0]["lr"], optimiser.param_groups[1]["lr"] = lr, lr * 10
         j = int(rng.integers(0, args.ladder_max + 1))
         x = batch(train_crops, args.batch, args.patch, rng, dev)
-        bpp, d, _ = model(x, j)
+        bpp, d, _ = model(x, j, bf16=args.bf16)
         loss = loss_of(bpp, d, j)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
@@ -254,7 +261,7 @@ def train(args):
 def bench(args):
     torch.set_num_threads(args.threads)
     dev = device()
-    model = AutoEncoder(*args.channels).to(dev)
+    model = AutoEncoder(*args.channels).to(dev).to(memory_format=torch.channels_last)
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-4)
     rng = np.random.default_rng(0)
     crops = rng.integers(0, 256, (16, 256, 256, 3), dtype=np.uint8)
@@ -262,7 +269,7 @@ def bench(args):
     for i in range(args.repeats + 2):
         x = batch(crops, args.batch, args.patch, rng, dev)
         t = time.perf_counter()
-        bpp, d, _ = model(x, 3)
+        bpp, d, _ = model(x, 3, bf16=args.bf16)
         loss = loss_of(bpp, d, 3)
         optimiser.zero_grad()
         loss.backward()
@@ -273,7 +280,7 @@ def bench(args):
     median = float(np.median(times[2:]))
     pixels = args.batch * args.patch ** 2
     print(json.dumps({"channels": args.channels, "patch": args.patch, "batch": args.batch,
-                      "threads": args.threads, "device": dev.type,
+                      "threads": args.threads, "device": dev.type, "bf16": args.bf16,
                       "macs_per_pixel": round(model.macs_per_pixel()),
                       "seconds_per_step": round(median, 4),
                       "pixels_per_second": round(pixels / median)}))
@@ -360,6 +367,8 @@ def main():
         p.add_argument("--patch", type=int, default=128)
         p.add_argument("--batch", type=int, default=8)
         p.add_argument("--threads", type=int, default=os.cpu_count())
+        p.add_argument("--bf16", action="store_true",
+                       help="convolutions in bfloat16 (validation and export stay float32)")
     t = sub.choices["train"]
     t.add_argument("--ckpt", default=os.path.join(CAE, "checkpoint.pt"))
     t.add_argument("--log", default=os.path.join(CAE, "train-log.jsonl"))
