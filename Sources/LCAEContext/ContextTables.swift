@@ -133,6 +133,15 @@ extension ContextTables {
         return overflow ? Int.max : 4 + product
     }
 
+    /// Throws `limitExceeded` at `offset` when a declared body_size is above `maxBodySize(limits)`,
+    /// before anything is sized from it; `clause` names the field's place in the spec.
+    package static func checkBodySize(_ size: Int, limits: ReaderLimits, at offset: Int, _ clause: String) throws(ContainerError) {
+        let bound = maxBodySize(limits)
+        guard size <= bound else {
+            throw ContainerError(.limitExceeded, at: offset, "body_size \(size) is above the bound of §12.5.1 under the reader's limits, \(bound) (\(clause))")
+        }
+    }
+
     /// Parses and validates a table body (spec §12.2); `fileOffset` is where the body starts,
     /// for error offsets (0 when it came out of an inflater: offsets are then into the body).
     public static func parse(_ body: ArraySlice<UInt8>, fileOffset: Int = 0, limits: ReaderLimits = Level.highest) throws(ContainerError) -> ContextTables {

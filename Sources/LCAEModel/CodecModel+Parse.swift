@@ -171,9 +171,7 @@ extension CodecModel {
         let hash = Array(try r.bytes(32, "table_sha256"))
         at = r.offset
         let bodySize = Int(try r.u32("body_size"))
-        guard bodySize <= ContextTables.maxBodySize(Level.highest) else {
-            throw ContainerError(.limitExceeded, at: at, "body_size \(bodySize) is above the level-3 bound (spec §12.5.1)")
-        }
+        try ContextTables.checkBodySize(bodySize, limits: Level.highest, at: at, "spec §15.2")
         let dataSize = Int(try r.u32("data_size"))
         guard compression == 1 || dataSize == bodySize else {
             throw ContainerError(.badField, at: at, "data_size must equal body_size without compression (spec §15.2)")

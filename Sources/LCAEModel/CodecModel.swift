@@ -61,10 +61,7 @@ public struct CodecModel: Equatable, Sendable {
         /// under `limits` (checked before inflating), the body must satisfy §12.2 under
         /// `limits`, hash to `sha256` and have the model's channel count.
         public func tables(channels: Int, limits: ReaderLimits = Level.highest) throws(ContainerError) -> ContextTables {
-            guard bodySize <= ContextTables.maxBodySize(limits) else {
-                throw ContainerError(.limitExceeded, at: dataOffset, "a table set of \(bodySize) bytes is above the bound of §12.5.1 "
-                                     + "under the stream's limits, \(ContextTables.maxBodySize(limits)) (spec §15.2)")
-            }
+            try ContextTables.checkBodySize(bodySize, limits: limits, at: dataOffset, "spec §15.2")
             let body: [UInt8]
             if compressed {
                 guard let inflated = Deflate.decompress(data[...], size: bodySize) else {

@@ -39,10 +39,7 @@ public enum TableFile {
         try Signature.check(bytes, against: signature, "a table file (spec §12.2.1)")
         var r = ByteReader(bytes[signature.count...], fileOffset: signature.count)
         let size = Int(try r.u32("body_size"))
-        guard size <= ContextTables.maxBodySize(limits) else {
-            throw ContainerError(.limitExceeded, at: 8, "body_size \(size) is above the bound of §12.5.1 under the reader's limits, "
-                                 + "\(ContextTables.maxBodySize(limits)) (spec §12.2.1)")
-        }
+        try ContextTables.checkBodySize(size, limits: limits, at: 8, "spec §12.2.1")
         guard size + 4 == r.remaining else {
             throw ContainerError(.badChunkLength, at: 8, "body_size \(size) does not match the \(r.remaining)-byte rest of the file (spec §12.2.1)")
         }

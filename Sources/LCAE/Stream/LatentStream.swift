@@ -274,9 +274,7 @@ public struct LatentDecoder: Sendable {
         let compression = try r.u8("compression")
         let sizeAt = r.offset
         let size = Int(try r.u32("body_size"))
-        guard size <= ContextTables.maxBodySize(limits) else {
-            throw ContainerError(.limitExceeded, at: sizeAt, "a table body of \(size) bytes is above what the level admits (spec §12.5.1)")
-        }
+        try ContextTables.checkBodySize(size, limits: limits, at: sizeAt, "spec §12.5.1")
         let dataAt = r.offset
         let data = try r.bytes(r.remaining, "data")
         switch compression {
