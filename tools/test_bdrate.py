@@ -18,7 +18,7 @@ import numpy as np
 from scipy.integrate import quad
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from eval_codec import bd_rate, jpeg_point, overlap, psnr  # noqa: E402
+from eval_codec import ANCHORS, anchor_point, bd_rate, overlap, psnr  # noqa: E402
 
 FAILURES = []
 
@@ -159,9 +159,10 @@ def main():
     twos[0, 0, 0] = 3  # squared errors: one 9, 59 ones -> MSE 68/60
     check("PSNR over all samples of all channels", psnr(zeros, twos), 10 * math.log10(255**2 * 60 / 68), 1e-12)
     grey = (np.arange(64 * 48).reshape(48, 64) % 251).astype(np.uint8)
-    point = jpeg_point(grey, 50)
-    check("JPEG of a grey image: PSNR is finite", float(math.isfinite(point["psnr"])), 1.0, 0)
-    check("JPEG of a grey image: bpp from the byte count", point["bpp"], 8 * point["bytes"] / (64 * 48), 0)
+    for anchor in ANCHORS:
+        point = anchor_point(grey, anchor, 50)
+        check(f"{anchor} of a grey image: PSNR is finite", float(math.isfinite(point["psnr"])), 1.0, 0)
+        check(f"{anchor} of a grey image: bpp from the byte count", point["bpp"], 8 * point["bytes"] / (64 * 48), 0)
 
     print(f"\n{'all checks passed' if not FAILURES else f'{len(FAILURES)} check(s) failed'}")
     sys.exit(1 if FAILURES else 0)
