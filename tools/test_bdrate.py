@@ -15,6 +15,7 @@ import os
 import sys
 
 import numpy as np
+from PIL import features
 from scipy.integrate import quad
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -159,7 +160,10 @@ def main():
     twos[0, 0, 0] = 3  # squared errors: one 9, 59 ones -> MSE 68/60
     check("PSNR over all samples of all channels", psnr(zeros, twos), 10 * math.log10(255**2 * 60 / 68), 1e-12)
     grey = (np.arange(64 * 48).reshape(48, 64) % 251).astype(np.uint8)
-    for anchor in ANCHORS:
+    for anchor, (image_format, _) in ANCHORS.items():
+        if not features.check({"JPEG": "jpg"}.get(image_format, image_format.lower())):
+            print(f"skip {anchor}: this Pillow has no {image_format} codec")
+            continue
         point = anchor_point(grey, anchor, 50)
         check(f"{anchor} of a grey image: PSNR is finite", float(math.isfinite(point["psnr"])), 1.0, 0)
         check(f"{anchor} of a grey image: bpp from the byte count", point["bpp"], 8 * point["bytes"] / (64 * 48), 0)
