@@ -5,6 +5,8 @@
     python3 tools/train_cae.py train --init linear --channels 96 192 ...            # a new run
     python3 tools/train_cae.py bench [--channels N M] [--patch P] [--batch B]         # steps/s
     python3 tools/train_cae.py weights [--ckpt C] [-o tools/cae]                    # for export
+    python3 tools/train_cae.py compare [--log L]                 # validations against JPEG, WebP
+    python3 tools/train_cae.py start --channels N M              # linear_init's PSNR, untrained
 
 The network is the Base of "Low-complexity learned image coding" (Ballé et al.'s fully
 factorized model with ReLU in place of GDN): analysis 4 × conv 5×5 stride 2 (N, N, N, M
@@ -22,8 +24,8 @@ the same trade-off the encoder's RDOQ makes at that step. The loss is written L 
 bits / pixels) / LOSS_SCALE, which has the same minimum, so that the distortion's gradients
 weigh the same at every step (otherwise the finest steps, with λ a thousand times smaller
 than the coarsest, dominate the optimiser's normalisation); --loss log minimises log L, so
-that the coarse steps, whose L is several times larger, do not dominate either. The rate is the factorized
-density of y/Δ (one density per ladder step, with uniform noise), the distortion is that of
+that the coarse steps, whose L is several times larger, do not dominate either. The rate is
+the factorized density of y/Δ (one density per ladder step, with uniform noise), the distortion is that of
 the rounded latent (straight-through gradient). Internally the network sees samples / 255 −
 0.5 and a latent y / LATENT_SCALE; `weights` folds these scales into the first and last
 layers, so the exported analysis takes 8-bit samples and outputs the latent at step 1
@@ -127,18 +129,26 @@ class AutoEncoder(nn.Module):
         With bf16 the convolutions run in bfloat16 (1.6 times faster on two cores with
         AVX-512 BF16); the densities, the rounding and the distortion stay in float32."""
         delta = LADDER[j] / LATENT_SCALE
-        with torch.autocast(x01.device.type, dtype=torch.bfloat16, enabled=bf16):
-            y = self.analysis(x01 - 0.5)
-        y = y.float() / delta
+        y = self.latent(x01, j, bf16)
         rounded = y + (torch.round(y) - y).detach()
-        rate_input = y + torch.empty_like(y).uniform_(-0.5, 0.5) if noise else torch.round(y)
-        bits = -torch.log2(self.densities[j].likelihood(rate_input)).sum()
+        bits = self.bits(y, j, noise)
         pixels = x01.shape[0] * x01.shape[2] * x01.shape[3]
         with torch.autocast(x01.device.type, dtype=torch.bfloat16, enabled=bf16):
             x_hat = self.synthesis(rounded * delta)
         x_hat = x_hat.float() + 0.5
         d = ((x_hat - x01) * 255).pow(2).sum() / pixels
         return bits / pixels, d, x_hat
+
+    def latent(self, x01, j, bf16=False):
+        """The analysis of x01 in units of ladder step j, float32."""
+        with torch.autocast(x01.device.type, dtype=torch.bfloat16, enabled=bf16):
+            y = self.analysis(x01 - 0.5)
+        return y.float() / (LADDER[j] / LATENT_SCALE)
+
+    def bits(self, y, j, noise=True):
+        """The bits of latent y under density j: of y plus uniform noise, or of y rounded."""
+        rate_input = y + torch.empty_like(y).uniform_(-0.5, 0.5) if noise else torch.round(y)
+        return -torch.log2(self.densities[j].likelihood(rate_input)).sum()
 
     def macs_per_pixel(self):
         total = 0
@@ -179,8 +189,8 @@ def linear_init(model, crops, rng, blocks=40000):
     coefficient in 8-bit units (the scale at which λ(Δ) = 0.1155 Δ² is the high-rate slope of a
     step Δ). The synthesis is the transpose. From a random start the ReLU network learns slowly
     on these two cores (26 dB after 61,000 steps); this start is a 30 dB (M = 128) to 33 dB
-    (M = 192) transform on the validation crops before any training. Channels the transform does not use start small and
-    random so that training can give them nonlinear work."""
+    (M = 192) transform on the validation crops before any training. Channels the transform
+    does not use start small and random so that training can give them nonlinear work."""
     n, m = model.n, model.m
     k3 = n // 2
     if n < 96 or m > 4 * k3:
@@ -278,12 +288,10 @@ def fit_densities(model, crops, args, dev, steps=1500, lr=1e-2):
     for _ in range(steps):
         j = int(rng.integers(0, args.ladder_max + 1))
         x = batch(crops, args.batch, args.patch, rng, dev)
-        with torch.no_grad(), torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=args.bf16):
-            y = model.analysis(x - 0.5)
-        y = y.float() / (LADDER[j] / LATENT_SCALE)
-        bits = -torch.log2(model.densities[j].likelihood(y + torch.empty_like(y).uniform_(-0.5, 0.5))).sum()
+        with torch.no_grad():
+            y = model.latent(x, j, args.bf16)
         optimiser.zero_grad(set_to_none=True)
-        (bits / (x.shape[0] * x.shape[2] * x.shape[3])).backward()
+        (model.bits(y, j) / (x.shape[0] * x.shape[2] * x.shape[3])).backward()
         optimiser.step()
     print(f"densities fitted to the starting analysis in {steps} steps", flush=True)
 
@@ -390,6 +398,54 @@ def bench(args):
                       "pixels_per_second": round(pixels / median)}))
 
 
+@torch.no_grad()
+def start(args):
+    """PSNR of linear_init's start on every 8th validation crop: from the unquantized latent and
+    from the latent rounded at steps 10 and 40, before any training (its ceiling)."""
+    torch.set_num_threads(args.threads)
+    model = AutoEncoder(*args.channels)
+    linear_init(model, load_crops("train"), np.random.default_rng(7))
+    x = torch.from_numpy(load_crops("valid")[::8]).permute(0, 3, 1, 2).float() / 255
+    y = model.analysis(x - 0.5)
+    for name, step in (("unquantized", 0), ("Δ 10", 10), ("Δ 40", 40)):
+        delta = step / LATENT_SCALE
+        x_hat = model.synthesis(torch.round(y / delta) * delta if step else y) + 0.5
+        mse = ((torch.round(x_hat.clamp(0, 1) * 255) - x * 255) ** 2).mean().item()
+        print(f"N={model.n} M={model.m} {name}: {10 * math.log10(255 ** 2 / mse):.2f} dB")
+
+
+ANCHOR_QUALITIES = (5, 10, 15, 20, 30, 40, 50, 60, 75, 90)
+
+
+def compare(args):
+    """Prints every validation of LOG beside JPEG (4:2:0) and WebP (method 6) on the same crops:
+    the difference in dB from each anchor at the same rate, interpolated in log rate between its
+    qualities. The anchors are measured as tools/eval_codec.py measures them, and pooled like
+    validate(): total bits over total pixels, PSNR of the mean squared error."""
+    sys.path.insert(0, HERE)
+    import eval_codec
+    valid = load_crops("valid")[::2]
+    curves = {}
+    for anchor in ("JPEG", "WebP"):
+        curve = []
+        for q in ANCHOR_QUALITIES:
+            points = [eval_codec.anchor_point(crop, anchor, q) for crop in valid]
+            bpp = sum(p["bpp"] for p in points) / len(points)
+            mse = sum(255 ** 2 / 10 ** (p["psnr"] / 10) for p in points) / len(points)
+            curve.append((math.log(bpp), 10 * math.log10(255 ** 2 / mse)))
+        curves[anchor] = np.array(curve)
+    print("step  hours  " + "  ".join(f"Δ {LADDER[j]:.1f}: bpp, PSNR (vs JPEG / WebP)" for j in (0, 3, 6)))
+    with open(args.log) as f:
+        for line in f:
+            record = json.loads(line)
+            cells = []
+            for j in (0, 3, 6):
+                v = record["valid"][f"q{j}"]
+                gaps = [v["psnr"] - np.interp(math.log(v["bpp"]), c[:, 0], c[:, 1]) for c in curves.values()]
+                cells.append(f"{v['bpp']:.2f}, {v['psnr']:.2f} ({gaps[0]:+.1f} / {gaps[1]:+.1f})")
+            print(f"{record['step']}  {record['hours']:.2f}  " + "  ".join(cells))
+
+
 # ITU-R BT.601 luma, as the grey default model sees an RGB photograph.
 LUMA = (0.299, 0.587, 0.114)
 
@@ -494,12 +550,17 @@ def main():
     t.add_argument("--valid-every", type=int, default=2000)
     t.add_argument("--checkpoint-minutes", type=float, default=15)
     sub.choices["bench"].add_argument("--repeats", type=int, default=5)
+    p = sub.add_parser("start")
+    p.add_argument("--channels", type=int, nargs=2, default=[96, 192], metavar=("N", "M"))
+    p.add_argument("--threads", type=int, default=os.cpu_count())
+    sub.add_parser("compare").add_argument("--log", default=os.path.join(CAE, "train-log.jsonl"))
     w = sub.add_parser("weights")
     w.add_argument("--ckpt", default=os.path.join(CAE, "checkpoint.pt"))
     w.add_argument("-o", "--output", default=CAE, help="folder for cae-{rgb,grey}.npz and latents-{rgb,grey}.npz")
     w.add_argument("--latent-every", type=int, default=14, help="latents of every n-th training crop")
     args = parser.parse_args()
-    {"train": train, "bench": bench, "weights": export_weights}[args.command](args)
+    {"train": train, "bench": bench, "start": start, "compare": compare,
+     "weights": export_weights}[args.command](args)
 
 
 if __name__ == "__main__":
