@@ -111,8 +111,9 @@ def from_torch(module):
     return layers
 
 
-def save_npz(path, **networks):
-    """Write float networks (e.g. synthesis=..., analysis=...) in the layout `export --weights` reads."""
+def save_npz(path, dtype=np.float64, **networks):
+    """Write float networks (e.g. synthesis=..., analysis=...) in the layout `export --weights`
+    reads, their weights and biases as dtype."""
     arrays = {}
     for net, layers in networks.items():
         arrays[f"{net}.layers"] = np.array(json.dumps([
@@ -121,8 +122,8 @@ def save_npz(path, **networks):
             for l in layers]))
         for i, l in enumerate(layers):
             if l.kind != "relu":
-                arrays[f"{net}.{i}.weight"] = l.weight
-                arrays[f"{net}.{i}.bias"] = l.bias
+                arrays[f"{net}.{i}.weight"] = np.asarray(l.weight, dtype)
+                arrays[f"{net}.{i}.bias"] = np.asarray(l.bias, dtype)
     np.savez(path, **arrays)
 
 
@@ -140,6 +141,23 @@ def load_npz(path, net):
                                 data[f"{net}.{i}.bias"].astype(np.float64), tuple(spec.get("stride", (1, 1))),
                                 tuple(spec.get("padding", (0, 0))), tuple(spec.get("output_padding", (0, 0)))))
     return layers
+
+
+# ITU-R BT.601 luma: what a grey model derived from an RGB one outputs.
+LUMA = (0.299, 0.587, 0.114)
+
+
+def grey_from_rgb(analysis, synthesis):
+    """The grey networks derived from RGB ones: a grey image is R = G = B, so the first analysis
+    layer sums its weights over the colours; the grey output is the luma of the RGB output, a
+    linear map folded into the last synthesis layer."""
+    import copy
+    a, s = copy.deepcopy(analysis), copy.deepcopy(synthesis)
+    a[0].weight = a[0].weight.sum(axis=1, keepdims=True)
+    luma = np.asarray(LUMA)
+    s[-1].weight = (s[-1].weight * luma.reshape(1, 3, 1, 1)).sum(axis=1, keepdims=True)
+    s[-1].bias = np.asarray([float((s[-1].bias * luma).sum())])
+    return a, s
 
 
 def rescale(layers, input_scale=1.0, output_scale=1.0):

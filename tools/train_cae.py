@@ -4,7 +4,7 @@
     python3 tools/train_cae.py train [--hours H] [--ckpt tools/cae/checkpoint.pt]   # resumes
     python3 tools/train_cae.py train --init linear --channels 96 192 ...            # a new run
     python3 tools/train_cae.py bench [--channels N M] [--patch P] [--batch B]         # steps/s
-    python3 tools/train_cae.py weights [--ckpt C] [-o tools/cae]                    # for export
+    python3 tools/train_cae.py weights [--ckpt C] [-o tools/cae]       # for make_default_models.py
     python3 tools/train_cae.py compare [--log L]                 # validations against JPEG, WebP
     python3 tools/train_cae.py start --channels N M              # linear_init's PSNR, untrained
 
@@ -446,10 +446,6 @@ def compare(args):
             print(f"{record['step']}  {record['hours']:.2f}  " + "  ".join(cells))
 
 
-# ITU-R BT.601 luma, as the grey default model sees an RGB photograph.
-LUMA = (0.299, 0.587, 0.114)
-
-
 def folded_networks(saved):
     """The checkpoint's networks in export_model.py's layers, with the internal scales folded in:
     the analysis takes 8-bit samples and outputs the latent at step 1; the synthesis outputs
@@ -468,32 +464,21 @@ def folded_networks(saved):
     return export_model, a, s
 
 
-def grey_networks(a, s):
-    """The grey model derived from the RGB one: a grey image is R = G = B, so the first
-    analysis layer sums its weights over the colours; the grey output is the luma of the RGB
-    output, a linear map folded into the last synthesis layer."""
-    import copy
-    a, s = copy.deepcopy(a), copy.deepcopy(s)
-    a[0].weight = a[0].weight.sum(axis=1, keepdims=True)
-    luma = np.asarray(LUMA).reshape(1, 3, 1, 1)
-    s[-1].weight = (s[-1].weight * luma).sum(axis=1, keepdims=True)
-    s[-1].bias = np.asarray([float((s[-1].bias * np.asarray(LUMA)).sum())])
-    return a, s
-
-
 def export_weights(args):
-    """Float weights for tools/export_model.py, RGB and grey, and the latents the table sets are
-    fitted on: the analysis of every LATENT_EVERY-th training crop, at step 1, rounded to
-    int16 (the table sets only ever see them rounded at steps ≥ 10)."""
+    """The RGB float weights (float32) for tools/make_default_models.py, which derives the grey
+    networks from them with export_model.grey_from_rgb, and the latents the table sets are
+    fitted on, RGB and grey: the analysis of every LATENT_EVERY-th training crop (grey: its
+    rounded luma), at step 1, rounded to int16 (the table sets only ever see them rounded at
+    steps ≥ 10)."""
     saved = torch.load(args.ckpt, map_location="cpu", weights_only=False)
     export_model, a, s = folded_networks(saved)
-    ga, gs = grey_networks(a, s)
-    for layer in a + s + ga + gs:  # stored as float32: what the export reads is what was committed
+    for layer in a + s:  # float32, as committed: the grey networks and latents derive from these
         if layer.kind != "relu":
-            layer.weight, layer.bias = layer.weight.astype(np.float32), layer.bias.astype(np.float32)
+            layer.weight = layer.weight.astype(np.float32).astype(np.float64)
+            layer.bias = layer.bias.astype(np.float32).astype(np.float64)
     os.makedirs(args.output, exist_ok=True)
-    export_model.save_npz(os.path.join(args.output, "cae-rgb.npz"), synthesis=s, analysis=a)
-    export_model.save_npz(os.path.join(args.output, "cae-grey.npz"), synthesis=gs, analysis=ga)
+    export_model.save_npz(os.path.join(args.output, "cae-rgb.npz"), synthesis=s, analysis=a, dtype=np.float32)
+    ga, _ = export_model.grey_from_rgb(a, s)
     crops = load_crops("train")[::args.latent_every]
     torch.set_num_threads(os.cpu_count())
     for name, layers in (("rgb", a), ("grey", ga)):
@@ -502,11 +487,11 @@ def export_weights(args):
                               for l in layers])
         for module, layer in zip(net, layers):
             if layer.kind != "relu":
-                module.weight.data = torch.from_numpy(layer.weight.astype(np.float64))
-                module.bias.data = torch.from_numpy(layer.bias.astype(np.float64))
+                module.weight.data = torch.from_numpy(layer.weight)
+                module.bias.data = torch.from_numpy(layer.bias)
         x = torch.from_numpy(crops).permute(0, 3, 1, 2).double()
         if name == "grey":
-            x = (x * torch.tensor(LUMA, dtype=torch.float64).reshape(1, 3, 1, 1)).sum(1, keepdim=True).round()
+            x = (x * torch.tensor(export_model.LUMA, dtype=torch.float64).reshape(1, 3, 1, 1)).sum(1, keepdim=True).round()
         with torch.no_grad():
             net = net.double()
             y = torch.cat([net(chunk) for chunk in torch.split(x, 16)]).numpy()
@@ -556,7 +541,7 @@ def main():
     sub.add_parser("compare").add_argument("--log", default=os.path.join(CAE, "train-log.jsonl"))
     w = sub.add_parser("weights")
     w.add_argument("--ckpt", default=os.path.join(CAE, "checkpoint.pt"))
-    w.add_argument("-o", "--output", default=CAE, help="folder for cae-{rgb,grey}.npz and latents-{rgb,grey}.npz")
+    w.add_argument("-o", "--output", default=CAE, help="folder for cae-rgb.npz and latents-{rgb,grey}.npz")
     w.add_argument("--latent-every", type=int, default=14, help="latents of every n-th training crop")
     args = parser.parse_args()
     {"train": train, "bench": bench, "start": start, "compare": compare,

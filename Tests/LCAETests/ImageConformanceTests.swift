@@ -88,8 +88,9 @@ struct ImageConformanceTests {
                                                 weights: Array(repeating: 1, count: cin * 64 * 64), bias: [0]))
         }
         // 3 × 4 latent positions → 192 × 256 → 12288 × 16384 → 786432 × 1048576 → above 2^20.
-        let model = CodecModel(colourFormat: .grey, latentChannels: 256, inputFractionBits: 0, outputFractionBits: 0,
-                          synthesis: [up(256), up(1), up(1), up(1)])
+        let channels = try DefaultModel.load(.grey).latentChannels  // the corpus stream's latent
+        let model = CodecModel(colourFormat: .grey, latentChannels: channels, inputFractionBits: 0, outputFractionBits: 0,
+                          synthesis: [up(channels), up(1), up(1), up(1)])
         #expect(SynthesisNetwork(model).outputSize(height: 3, width: 4) == nil)
         let bytes = try Self.greyStream { head in head.replaceSubrange(20..<52, with: model.sha256) }
         let error = Self.decode(bytes, models: [model])

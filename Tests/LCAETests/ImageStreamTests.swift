@@ -50,8 +50,9 @@ struct ImageStreamTests {
     @Test("every encoder option decodes to the encoder's reconstruction, identically on 1 and 3 threads")
     func options() throws {
         let image = Self.crop(Self.photo, x: 180, y: 90, width: 41, height: 35)
-        let tables = try ContextFitter(precision: 16).fit([LatentTensor(channels: 768, height: 3, width: 3,
-                                                                        values: Array(repeating: 0, count: 768 * 9))]).0
+        let channels = Self.rgb.latentChannels
+        let tables = try ContextFitter(precision: 16).fit([LatentTensor(channels: channels, height: 3, width: 3,
+                                                                        values: Array(repeating: 0, count: channels * 9))]).0
         let encoders = [
             ImageEncoder(model: Self.rgb, step: Quality.step(1)),
             ImageEncoder(model: Self.rgb, step: Quality.step(100), lanes: 1),
