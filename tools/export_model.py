@@ -67,6 +67,9 @@ CONTEXTS, FACTORIZED = 0, 1  # table set kinds (§15.2)
 INT16_MAX = 32767
 INT32_MAX = 2**31 - 1
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The default models' quality ladder (spec §15.7): table sets at Δ_j = 10 · 2^(j/2), j = 0 … 11,
+# from quality 100 down to below quality 1; tools/train_cae.py trains at these steps.
+LADDER = [10 * 2 ** (j / 2) for j in range(12)]
 
 
 @dataclass

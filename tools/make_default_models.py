@@ -28,7 +28,6 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import export_model  # noqa: E402
 
-LADDER = [10 * 2 ** (j / 2) for j in range(12)]
 CALIBRATION = 8  # latents the activation scales are calibrated on (with their quantized versions at every step)
 GENERALIZATION = 32.0  # lcae fit --generalization, as for today's linear default models (spec §15.7)
 
@@ -42,7 +41,7 @@ def build(weights, colour, lcae, check, log):
     if colour == "grey":
         analysis, synthesis = export_model.grey_from_rgb(analysis, synthesis)
     latents = export_model.load_latents([os.path.join(weights, f"latents-{colour}.npz")])
-    return export_model.export(synthesis, analysis, latents, colour, steps=LADDER,
+    return export_model.export(synthesis, analysis, latents, colour, steps=export_model.LADDER,
                                kinds=(export_model.CONTEXTS, export_model.FACTORIZED), lcae=lcae,
                                calibration_count=CALIBRATION, check_count=check, generalization=GENERALIZATION,
                                log=log)

@@ -56,8 +56,11 @@ from torch import nn
 from torch.nn import functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import export_model  # noqa: E402
+from export_model import LADDER  # noqa: E402  (the steps the exported table sets are fitted at)
+
 CAE = os.path.join(HERE, "cae")
-LADDER = [10 * 2 ** (j / 2) for j in range(12)]
 LATENT_SCALE = 26.0  # exported latent = LATENT_SCALE × internal latent: quality 75 ≈ internal step 1
 LOSS_SCALE = 100.0
 
@@ -422,8 +425,7 @@ def compare(args):
     the difference in dB from each anchor at the same rate, interpolated in log rate between its
     qualities. The anchors are measured as tools/eval_codec.py measures them, and pooled like
     validate(): total bits over total pixels, PSNR of the mean squared error."""
-    sys.path.insert(0, HERE)
-    import eval_codec
+    import eval_codec  # Pillow and its codecs: only this command needs them
     valid = load_crops("valid")[::2]
     curves = {}
     for anchor in ("JPEG", "WebP"):
@@ -450,8 +452,6 @@ def folded_networks(saved):
     """The checkpoint's networks in export_model.py's layers, with the internal scales folded in:
     the analysis takes 8-bit samples and outputs the latent at step 1; the synthesis outputs
     8-bit samples."""
-    sys.path.insert(0, HERE)
-    import export_model
     model = AutoEncoder(*saved["channels"])
     model.load_state_dict(saved["model"])
     a, s = export_model.from_torch(model.analysis), export_model.from_torch(model.synthesis)
@@ -461,7 +461,7 @@ def folded_networks(saved):
     a[-1].weight, a[-1].bias = a[-1].weight * LATENT_SCALE, a[-1].bias * LATENT_SCALE
     s[0].weight = s[0].weight / LATENT_SCALE
     s[-1].weight, s[-1].bias = s[-1].weight * 255, (s[-1].bias + 0.5) * 255
-    return export_model, a, s
+    return a, s
 
 
 def export_weights(args):
@@ -471,7 +471,7 @@ def export_weights(args):
     rounded luma), at step 1, rounded to int16 (the table sets only ever see them rounded at
     steps ≥ 10)."""
     saved = torch.load(args.ckpt, map_location="cpu", weights_only=False)
-    export_model, a, s = folded_networks(saved)
+    a, s = folded_networks(saved)
     for layer in a + s:  # float32, as committed: the grey networks and latents derive from these
         if layer.kind != "relu":
             layer.weight = layer.weight.astype(np.float32).astype(np.float64)
