@@ -274,8 +274,8 @@ def bd_table(results, names):
 
 def markdown(command, images, lcae_qualities, results, table, warnings, jobs, leave_one_out, models=None, plot=None):
     names = list(images)
-    models = models or ("Models: each image is coded with a model trained by `lcae train-model` on the other images only "
-                        "(leave one out)." if leave_one_out else "Models: the default models.")
+    models = models or ("Models: each image is coded with a block-transform model trained by `lcae train-model` on the "
+                        "other images only (leave one out)." if leave_one_out else "Models: the default models.")
     out = ["# LCAE codec evaluation", "",
            f"Command: `{command}`", "",
            f"Machine: (2 vCPUs, release build); encodes run with --jobs {jobs}.", "",
@@ -390,8 +390,8 @@ def main():
     parser.add_argument("--no-rdoq", action="store_true", help="leave out the Contexts+RDOQ configuration")
     parser.add_argument("--plot", metavar="FILE", help="also draw the rate-distortion curves (PNG, matplotlib)")
     parser.add_argument("--leave-one-out", action="store_true",
-                        help="code each image with a model trained by `lcae train-model` on the other images only "
-                             "(the default models were trained on all development images)")
+                        help="code each image with a block-transform model (spec §15.8) that `lcae train-model` "
+                             "trains on the other images only")
     args = parser.parse_args()
     qualities = QUICK_QUALITIES if args.quick else sorted(set(args.qualities))
     command = shlex.join(["python3", *sys.argv])

@@ -495,8 +495,9 @@ class Latent:
 
 class Parser:
     def __init__(self, data, path="", scope="full", table_sets=(), decode=False,
-                 reader_limits=None, models=()):
+                 reader_limits=None, models=(), synthesis_stats=None):
         self.data, self.path, self.scope, self.decode = data, path, scope, decode
+        self.synthesis_stats = synthesis_stats  # a list: lcae_synthesis.run_synthesis's ranges
         self.models = {m.sha256: m for m in models}     # lcae_synthesis.Model (chapter 15)
         self.model = None           # the model HEAD binds, once found
         self.step = None            # (chunk, payload, base) of STEP (§16.2)
@@ -936,7 +937,7 @@ class Parser:
         shift, gains = self.step_values
         self.samples = lcae_synthesis.synthesize(
             self.model, values.reshape(lat.channels, lat.height, lat.width), shift, gains,
-            self.head["height"], self.head["width"])
+            self.head["height"], self.head["width"], self.synthesis_stats)
         self.image_sha256 = lcae_synthesis.image_sha256(self.samples)
         if self.ihsh is not None:
             c, p, base = self.ihsh

@@ -5,12 +5,15 @@ Chapters 15 and 16: the model file (§15.1-§15.3, every check with its code and
 integer synthesis of §15.4 bit for bit, the latent step of §16.2 and the image hash of §16.3.
 It shares no code with the Swift library (Sources/) and was written without reading its
 Model/ and Codec/ sources. NumPy is used for the arithmetic; every step is exact integer
-arithmetic on int64 values, reduced as the spec says.
+arithmetic, reduced as the spec says: sums in int64, each kernel tap's dot product over the
+input channels in float64, where it is exact (at most 4096 products of two int16 values,
+each below 2^30 in magnitude, so every partial sum is an integer below 2^42 < 2^53).
 
 Library use (tools/lcae_parse.py decodes image streams with it):
 
     model = lcae_synthesis.read_model(path)          # raises ModelError(code, offset, message)
     samples = lcae_synthesis.synthesize(model, latent, shift, gains, height, width)
+    samples = lcae_synthesis.synthesize(..., stats=[])  # also appends each layer's ranges
     digest = lcae_synthesis.image_sha256(samples, model.bit_depth)
 
 Command line (from the repository root):
@@ -354,33 +357,39 @@ def output_size(model, h, w):
     return h, w
 
 
+def tap(weights, x, axes):
+    """One kernel tap's dot product over the input channels, exact (see the module's docstring)."""
+    return np.tensordot(weights.astype(np.float64), x, axes=axes).astype(np.int64)
+
+
 def conv(layer, x):
+    """The exact sum bias + Σ weight × input of every output (§15.4.2), before its reduction
+    modulo 2^32: the reduction commutes with the sum, so the caller takes it once."""
     ci, h, w = x.shape
     (kh, kw), (sy, sx), (py, px) = layer.kernel, layer.stride, layer.pad
     ho, wo = layer_size(layer, h, w)
-    xp = np.zeros((ci, h + 2 * py + kh, w + 2 * px + kw), dtype=np.int64)
+    xp = np.zeros((ci, h + 2 * py + kh, w + 2 * px + kw), dtype=np.float64)
     xp[:, py:py + h, px:px + w] = x
     acc = np.zeros((layer.out_channels, ho, wo), dtype=np.int64)
     for ky in range(kh):
         for kx in range(kw):
             patch = xp[:, ky:ky + sy * (ho - 1) + 1:sy, kx:kx + sx * (wo - 1) + 1:sx]
-            acc += np.tensordot(layer.weights[:, :, ky, kx], patch, axes=(1, 0))
-            acc = wrap32(acc)
+            acc += tap(layer.weights[:, :, ky, kx], patch, (1, 0))
     return acc + layer.bias[:, None, None]
 
 
 def conv_transposed(layer, x):
+    """As conv, for a transposed convolution."""
     ci, h, w = x.shape
     (kh, kw), (sy, sx), (py, px), (oy, ox) = layer.kernel, layer.stride, layer.pad, layer.output_pad
     ho, wo = layer_size(layer, h, w)
     # full[o, y*sy + ky, x*sx + kx] collects the terms; output row Y is full row Y + pad.
     fh, fw = (h - 1) * sy + kh + oy, (w - 1) * sx + kw + ox
     full = np.zeros((layer.out_channels, fh, fw), dtype=np.int64)
+    xf = x.astype(np.float64)
     for ky in range(kh):
         for kx in range(kw):
-            term = np.tensordot(layer.weights[:, :, ky, kx], x, axes=(0, 0))   # (co, h, w)
-            full[:, ky:ky + sy * (h - 1) + 1:sy, kx:kx + sx * (w - 1) + 1:sx] += term
-        full = wrap32(full)
+            full[:, ky:ky + sy * (h - 1) + 1:sy, kx:kx + sx * (w - 1) + 1:sx] += tap(layer.weights[:, :, ky, kx], xf, (0, 0))
     return full[:, py:py + ho, px:px + wo] + layer.bias[:, None, None]
 
 
@@ -393,20 +402,28 @@ def synthesis_input(latent, shift, gains):
     return sat16(round_shift(y * g[:, None, None], shift))
 
 
-def run_synthesis(model, x):
+def run_synthesis(model, x, stats=None):
+    """§15.4.2 layer by layer. With a list as stats, appends for each convolution the largest
+    |exact sum| (an accumulator wraps when it exceeds 2^31 − 1 or is below −2^31), whether any
+    wrapped, and the largest |value| after the shift, before saturation at 32767."""
     for layer in model.synthesis:
         if layer.kind == RELU:
             x = np.maximum(x, 0)
             continue
         acc = conv(layer, x) if layer.kind == CONV else conv_transposed(layer, x)
-        x = sat16(round_shift(wrap32(acc), layer.shift))
+        wrapped = wrap32(acc)
+        shifted = round_shift(wrapped, layer.shift)
+        if stats is not None:
+            stats.append({"sum": int(np.abs(acc).max(initial=0)), "wrapped": bool((wrapped != acc).any()),
+                          "shifted": int(np.abs(shifted).max(initial=0))})
+        x = sat16(shifted)
     return x
 
 
-def synthesize(model, latent, shift, gains, height, width):
+def synthesize(model, latent, shift, gains, height, width, stats=None):
     """§15.4: samples (height, width, Cimg) as uint8 or uint16 from an int32 latent C x H x W.
-    The caller has checked the size (§15.4.3, §16.1)."""
-    y = run_synthesis(model, synthesis_input(latent, shift, gains))
+    The caller has checked the size (§15.4.3, §16.1). stats: as for run_synthesis."""
+    y = run_synthesis(model, synthesis_input(latent, shift, gains), stats)
     s = round_shift(y, model.output_fraction_bits)
     s = np.clip(s, 0, (1 << model.bit_depth) - 1)[:, :height, :width]
     dtype = np.uint8 if model.bit_depth == 8 else np.dtype("<u2")

@@ -189,6 +189,10 @@ def main():
         single = field(rng, 1, 5, 13)
         valid("single-channel-own-tables", "one channel (3 contexts only), tables fitted to the latent, in-band",
               ["C=1", "CTAB", "fitted in-band"], single, None, [])
+        # Its own generator, so that the cases above and below keep their values.
+        widest = field(np.random.default_rng(256), 256, 2, 3)
+        valid("max-channels", "256 channels, level 1's max_channels, tables fitted to the latent, in-band",
+              ["C=256", "max_channels at level 1", "CTAB", "fitted in-band"], widest, None, [])
 
         # ---- invalid streams: edits of valid ones ----
         ref_stream, _ = corpus.encode(base, t24, ["--placement", "referenced", "--lanes", "2"])
@@ -534,10 +538,14 @@ def image_cases(corpus, tmp, rng, invalid):
         corpus.case("valid", name, stream, sheet_for(stream, purpose, features, command, [models[colour]]))
 
     streams = {}
+    grey_channels = models["grey"].latent_channels
+    at_max = grey_channels == 256  # level 1's max_channels
     for name, colour, box, args, purpose, features in (
             ("image-grey-64x48", "grey", (200, 100, 264, 148), ["--quality", "75"],
-             "a grey image with the default grey model (256 latent channels: level 1's max_channels)",
-             ["grey", "default model", "CREF to a model table set", "STEP", "iHSH", "max_channels=256 at level 1"]),
+             f"a grey image with the default grey model ({grey_channels} latent channels"
+             + (": level 1's max_channels)" if at_max else ")"),
+             ["grey", "default model", "CREF to a model table set", "STEP", "iHSH"]
+             + (["max_channels=256 at level 1"] if at_max else [])),
             ("image-rgb-40x24", "rgb", (100, 50, 140, 74), ["--quality", "75"], "an RGB image with the default RGB model",
              ["rgb", "default model", "CREF to a model table set", "STEP", "iHSH"]),
             ("image-grey-1x1", "grey", (300, 300, 301, 301), [], "a 1 x 1 grey image: one latent position, 255 of 256 samples discarded",
@@ -574,7 +582,7 @@ def image_cases(corpus, tmp, rng, invalid):
             corpus.run("encode", src, "-o", out)
             with open(out, "rb") as f:
                 stream = f.read()
-            valid(name, "the widest image of level 1 (max_width = 4096): a latent of 256 x 1 x 256", ["grey", "max_width at level 1"],
+            valid(name, f"the widest image of level 1 (max_width = 4096): a latent of {grey_channels} x 1 x 256", ["grey", "max_width at level 1"],
                   stream, "lcae encode WIDE.png -o stream.lcae  (WIDE: row 256 of camera.png, columns 0-511, repeated 8 times)")
             continue
         stream, command = encode(colour, box, args)

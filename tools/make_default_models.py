@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
-"""Export a trained auto-encoder as an RGB and a grey model file with the default models' table
-sets: the way the trained network will become the default models (issue 12; today's defaults
-are still the linear models of spec §15.7).
+"""Export the trained auto-encoder as the default RGB and grey models (spec §15.7), or check that
+the committed weights give the shipped models byte for byte.
 
-    python3 tools/train_cae.py weights --ckpt CKPT -o DIR     # DIR/cae-rgb.npz, latents-{rgb,grey}.npz
-    python3 tools/make_default_models.py --weights DIR -o OUT  # OUT/default-{rgb,grey}.lcaem
+    python3 tools/make_default_models.py --check               # what CI runs
+    python3 tools/make_default_models.py                       # rewrites Sources/LCAE/Resources/
+    python3 tools/train_cae.py weights --ckpt CKPT -o DIR      # a new checkpoint's weights ...
+    python3 tools/make_default_models.py --weights DIR -o OUT  # ... exported to OUT/default-{rgb,grey}.lcaem
 
-Inputs, in --weights: cae-rgb.npz, the trained auto-encoder's float32 weights with its internal
-scales folded in (the analysis takes 8-bit samples and outputs the latent at step 1);
-latents-rgb.npz and latents-grey.npz, int16 latents at step 1 of training crops, on which the
-table sets are fitted. The grey networks are derived from the RGB ones
+Inputs, in --weights (default tools/cae/weights, the shipped models' weights): cae-rgb.npz, the
+trained auto-encoder's float32 weights with its internal scales folded in (the analysis takes
+8-bit samples and outputs the latent at step 1); latents-rgb.npz and latents-grey.npz, int16
+latents at step 1 of training crops, on which the table sets are fitted. The grey networks are derived from the RGB ones
 (export_model.grey_from_rgb). The export is tools/export_model.py's, with table sets with and
 without contexts at the twelve steps of the quality ladder (Δ_j = 10 · 2^(j/2)); the same
 inputs give the same bytes. It needs numpy and the release `lcae` binary for `lcae fit`
@@ -29,7 +30,9 @@ sys.path.insert(0, HERE)
 import export_model  # noqa: E402
 
 CALIBRATION = 8  # latents the activation scales are calibrated on (with their quantized versions at every step)
-GENERALIZATION = 32.0  # lcae fit --generalization, as for today's linear default models (spec §15.7)
+GENERALIZATION = 32.0  # lcae fit --generalization (spec §15.7)
+WEIGHTS = os.path.join(HERE, "cae", "weights")
+RESOURCES = os.path.join(REPO, "Sources", "LCAE", "Resources")
 
 
 def build(weights, colour, lcae, check, log):
@@ -54,10 +57,21 @@ def write_atomic(path, data):
     os.replace(f.name, path)
 
 
+def same_bytes(path, data):
+    if not os.path.isfile(path):
+        return False
+    with open(path, "rb") as f:
+        return f.read() == data
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--weights", required=True, help="folder with cae-rgb.npz and latents-{rgb,grey}.npz")
-    parser.add_argument("-o", "--output", required=True, help="folder to write default-{rgb,grey}.lcaem to")
+    parser.add_argument("--weights", default=WEIGHTS, help="folder with cae-rgb.npz and latents-{rgb,grey}.npz "
+                        "(default: %(default)s)")
+    parser.add_argument("-o", "--output", default=RESOURCES, help="folder to write default-{rgb,grey}.lcaem to, or "
+                        "with --check to compare them with (default: %(default)s)")
+    parser.add_argument("--check", action="store_true", help="compare the export with the files in --output instead "
+                        "of writing it; exit status 1 if any differs")
     parser.add_argument("--colour", choices=("rgb", "grey"), nargs="+", default=["rgb", "grey"])
     parser.add_argument("--lcae", help="lcae binary (default: builds .build/release/lcae)")
     parser.add_argument("--verbose", action="store_true", help="print the export's quantization and integer-vs-float report")
@@ -66,13 +80,24 @@ def main():
         subprocess.run(["swift", "build", "-c", "release", "--product", "lcae"], cwd=REPO, check=True,
                        stdout=subprocess.DEVNULL)
     log = print if args.verbose else (lambda *_: None)
-    os.makedirs(args.output, exist_ok=True)
+    if not args.check:
+        os.makedirs(args.output, exist_ok=True)
+    differ = False
     for colour in args.colour:
         # The integer-vs-float check does not change the bytes; it only runs when it is printed.
         data = build(args.weights, colour, args.lcae, 1 if args.verbose else 0, log)
         path = os.path.join(args.output, f"default-{colour}.lcaem")
-        write_atomic(path, data)
-        print(f"wrote {path}: {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()}")
+        digest = hashlib.sha256(data).hexdigest()
+        if not args.check:
+            write_atomic(path, data)
+            print(f"wrote {path}: {len(data)} bytes, sha256 {digest}")
+        elif same_bytes(path, data):
+            print(f"{path}: exported identical ({len(data)} bytes, sha256 {digest})")
+        else:
+            print(f"{path}: the export ({len(data)} bytes, sha256 {digest}) differs from this file", file=sys.stderr)
+            differ = True
+    if differ:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -136,10 +136,10 @@ struct TrainModelCommand: ParsableCommand {
         commandName: "train-model",
         abstract: "Train a block-transform model (PCA of b×b blocks) from 8-bit PNGs, with table sets at the quality ladder's steps.",
         discussion: """
-            The default models are rebuilt with
-              lcae train-model samples/images/*.png --colour rgb -o default-rgb.lcaem
-              lcae train-model samples/images/*.png --colour grey -o default-grey.lcaem
-            and must equal Sources/LCAE/Resources/ byte for byte (spec §15.7).
+            A linear auto-encoder in closed form (spec §15.8): the package's default models
+            before the trained ones, and a baseline for trained models. For example
+              lcae train-model samples/images/*.png --colour rgb -o pca-rgb.lcaem
+              lcae encode photo.png --model pca-rgb.lcaem -o photo.lcae
             """)
 
     @Argument(help: "Training PNGs (converted to the colour format).") var images: [String]

@@ -4,7 +4,7 @@ import LCAEContext
 import LCAEModel
 import LCAEPNG
 
-/// Trains the package's default kind of model (spec §15.7): a linear auto-encoder whose
+/// Trains a block-transform model (spec §15.8): a linear auto-encoder whose
 /// analysis is one strided convolution and whose synthesis is one transposed convolution, both
 /// the Karhunen–Loève transform (PCA) of b × b image blocks, quantized to int16; then fits
 /// context tables and factorized tables at a ladder of latent steps.

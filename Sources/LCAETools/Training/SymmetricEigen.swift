@@ -1,8 +1,8 @@
 /// Eigenvalues and eigenvectors of a real symmetric matrix by cyclic Jacobi rotations.
 ///
 /// Only +, −, ×, ÷ and square roots, all correctly rounded in IEEE 754, in a fixed order: the
-/// same input gives the same bits on every conforming platform, which the model rebuild check
-/// (spec §15.7) relies on.
+/// same input gives the same bits on every conforming platform, which reproducible
+/// block-transform models (spec §15.8) rely on.
 struct SymmetricEigen {
     /// Descending.
     var values: [Double]
