@@ -54,6 +54,10 @@ def write_atomic(path, data):
     folder = os.path.dirname(os.path.abspath(path))
     with tempfile.NamedTemporaryFile(dir=folder, delete=False, suffix=".tmp") as f:
         f.write(data)
+    # NamedTemporaryFile makes the file private (0600); a model file is read by every user.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(f.name, 0o666 & ~umask)
     os.replace(f.name, path)
 
 

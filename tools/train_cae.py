@@ -424,7 +424,8 @@ def compare(args):
     """Prints every validation of LOG beside JPEG (4:2:0) and WebP (method 6) on the same crops:
     the difference in dB from each anchor at the same rate, interpolated in log rate between its
     qualities. The anchors are measured as tools/eval_codec.py measures them, and pooled like
-    validate(): total bits over total pixels, PSNR of the mean squared error."""
+    validate(): total bits over total pixels, PSNR of the mean squared error. With --plot, also
+    draws those differences against the step (PNG, matplotlib)."""
     import eval_codec  # Pillow and its codecs: only this command needs them
     valid = load_crops("valid")[::2]
     curves = {}
@@ -437,15 +438,32 @@ def compare(args):
             curve.append((math.log(bpp), 10 * math.log10(255 ** 2 / mse)))
         curves[anchor] = np.array(curve)
     print("step  hours  " + "  ".join(f"Δ {LADDER[j]:.1f}: bpp, PSNR (vs JPEG / WebP)" for j in (0, 3, 6)))
+    series = []  # (step, {j: gaps})
     with open(args.log) as f:
         for line in f:
             record = json.loads(line)
-            cells = []
+            cells, row = [], {}
             for j in (0, 3, 6):
                 v = record["valid"][f"q{j}"]
                 gaps = [v["psnr"] - np.interp(math.log(v["bpp"]), c[:, 0], c[:, 1]) for c in curves.values()]
                 cells.append(f"{v['bpp']:.2f}, {v['psnr']:.2f} ({gaps[0]:+.1f} / {gaps[1]:+.1f})")
+                row[j] = gaps
             print(f"{record['step']}  {record['hours']:.2f}  " + "  ".join(cells))
+            series.append((record["step"], row))
+    if args.plot:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+        for k, (ax, anchor) in enumerate(zip(axes, curves)):
+            for j in (0, 3, 6):
+                ax.plot([s for s, _ in series], [r[j][k] for _, r in series], label=f"Δ {LADDER[j]:.1f}")
+            ax.axhline(0, color="grey", linewidth=0.8)
+            ax.set(title=f"validation PSNR minus {anchor}'s at the same rate", xlabel="training step", ylabel="dB")
+            ax.grid(alpha=0.3)
+        axes[0].legend()
+        fig.tight_layout()
+        fig.savefig(args.plot, dpi=100)
 
 
 def folded_networks(saved):
@@ -538,7 +556,9 @@ def main():
     p = sub.add_parser("start")
     p.add_argument("--channels", type=int, nargs=2, default=[96, 192], metavar=("N", "M"))
     p.add_argument("--threads", type=int, default=os.cpu_count())
-    sub.add_parser("compare").add_argument("--log", default=os.path.join(CAE, "train-log.jsonl"))
+    c = sub.add_parser("compare")
+    c.add_argument("--log", default=os.path.join(CAE, "train-log.jsonl"))
+    c.add_argument("--plot", help="also draw the differences from JPEG and WebP against the step (PNG)")
     w = sub.add_parser("weights")
     w.add_argument("--ckpt", default=os.path.join(CAE, "checkpoint.pt"))
     w.add_argument("-o", "--output", default=CAE, help="folder for cae-rgb.npz and latents-{rgb,grey}.npz")

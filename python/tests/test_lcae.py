@@ -51,7 +51,7 @@ def test_rgb_and_grey_round_trip():
     assert stream[:9] == lcae.SIGNATURE
     decoded = lcae.decode(stream)
     assert decoded.shape == rgb.shape and decoded.dtype == np.uint8
-    # The default model gives 27–31 dB on these small crops; a flat image at a crop's mean 11–17 dB.
+    # The default model gives 27.7–29.4 dB on these small crops; a flat image at a crop's mean 11–17 dB.
     assert psnr(decoded, rgb) > 25
     assert lcae.encode(rgb, quality=80) == stream  # deterministic
     grey = photo("camera.png")[100:164, 200:290]
