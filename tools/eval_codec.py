@@ -349,9 +349,14 @@ def draw(results, images, path):
 # ---------------------------------------------------------------- main
 
 def parse_qualities(text):
-    values = [int(v) for v in text.split(",") if v.strip()]
+    """Comma-separated qualities or ranges, e.g. "30,40" or "1-100"."""
+    values = []
+    for part in (p.strip() for p in text.split(",")):
+        if part:
+            low, _, high = part.partition("-")
+            values += range(int(low), int(high or low) + 1)
     if not values or any(not 1 <= v <= 100 for v in values):
-        raise argparse.ArgumentTypeError("qualities are integers 1…100, comma-separated")
+        raise argparse.ArgumentTypeError("qualities are integers 1…100, comma-separated, or ranges such as 1-100")
     return values
 
 
@@ -378,7 +383,7 @@ def main():
                         help="PNG images and/or directories of PNG images")
     parser.add_argument("--lcae", default=DEFAULT_LCAE, help="the lcae CLI binary")
     parser.add_argument("--qualities", type=parse_qualities, default=DEFAULT_QUALITIES,
-                        help="LCAE encoder qualities, comma-separated (at least 4 for BD-rate)")
+                        help="LCAE encoder qualities, comma-separated, ranges such as 30-90 allowed (at least 4 for BD-rate)")
     parser.add_argument("--quick", action="store_true",
                         help=f"LCAE qualities {','.join(map(str, QUICK_QUALITIES))} only (JPEG keeps its full sweep)")
     parser.add_argument("--jobs", type=int, default=1,

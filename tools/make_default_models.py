@@ -10,10 +10,10 @@ the committed weights give the shipped models byte for byte.
 Inputs, in --weights (default tools/cae/weights, the shipped models' weights): cae-rgb.npz, the
 trained auto-encoder's float32 weights with its internal scales folded in (the analysis takes
 8-bit samples and outputs the latent at step 1); latents-rgb.npz and latents-grey.npz, int16
-latents at step 1 of training crops, on which the table sets are fitted. The grey networks are derived from the RGB ones
-(export_model.grey_from_rgb). The export is tools/export_model.py's, with table sets with and
-without contexts at the twelve steps of the quality ladder (Δ_j = 10 · 2^(j/2)); the same
-inputs give the same bytes. It needs numpy and the release `lcae` binary for `lcae fit`
+latents at step 1 of training crops, on which the table sets are fitted. The grey networks are
+derived from the RGB ones (export_model.grey_from_rgb). The export is tools/export_model.py's,
+with table sets with and without contexts at the twelve steps of the quality ladder
+(Δ_j = 10 · 2^(j/2)); the same inputs give the same bytes. It needs numpy and the release `lcae` binary for `lcae fit`
 (built here if --lcae is not given).
 """
 

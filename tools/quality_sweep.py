@@ -10,12 +10,11 @@ shift against the int16 range it saturates outside of (spec §15.4.2), over all 
         [--model M.lcaem] [--grey-model G.lcaem] [encode options after --, e.g. -- --rdoq]
 
 Default: samples/images/*.png with the default models, qualities 1 to 100. Exit status 1 if any
-stream decodes differently. Needs numpy and Pillow.
+stream decodes differently. Needs numpy, Pillow and scipy (tools/eval_codec.py's helpers).
 """
 
 import argparse
 import concurrent.futures
-import glob
 import os
 import subprocess
 import sys
@@ -27,20 +26,11 @@ from PIL import Image
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+from eval_codec import image_paths, load_image, parse_qualities  # noqa: E402
 import lcae_parse  # noqa: E402
 import lcae_synthesis  # noqa: E402
 
 RESOURCES = os.path.join(REPO, "Sources", "LCAE", "Resources")
-
-
-def parse_qualities(text):
-    out = set()
-    for part in text.split(","):
-        low, _, high = part.partition("-")
-        out.update(range(int(low), int(high or low) + 1))
-    if not out or min(out) < 1 or max(out) > 100:
-        raise argparse.ArgumentTypeError("qualities are 1 to 100")
-    return sorted(out)
 
 
 def sweep_point(lcae, image, quality, model_path, model, extra, workdir):
@@ -70,7 +60,8 @@ def sweep_point(lcae, image, quality, model_path, model, extra, workdir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      epilog="Options after -- go to `lcae encode`, for example -- --rdoq.")
-    parser.add_argument("images", nargs="*", default=sorted(glob.glob(os.path.join(REPO, "samples", "images", "*.png"))))
+    parser.add_argument("images", nargs="*", default=[os.path.join(REPO, "samples", "images")],
+                        help="PNG images and/or directories of PNG images")
     parser.add_argument("--qualities", type=parse_qualities, default=list(range(1, 101)), help="for example 1-100 or 30,50,90")
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--lcae", default=os.path.join(REPO, ".build", "release", "lcae"))
@@ -79,17 +70,18 @@ def main():
     argv = sys.argv[1:]
     split = argv.index("--") if "--" in argv else len(argv)
     args, extra = parser.parse_args(argv[:split]), argv[split + 1:]
+    qualities = sorted(set(args.qualities))
     models = {"rgb": (args.model, lcae_synthesis.read_model(args.model)),
               "grey": (args.grey_model, lcae_synthesis.read_model(args.grey_model))}
     failures, layers, count = [], {}, 0
     with tempfile.TemporaryDirectory(prefix="lcae-sweep-") as workdir, \
             concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         tasks = []
-        for image in args.images:
-            colour = "grey" if Image.open(image).mode in ("L", "I;16", "I") else "rgb"
+        for image in image_paths(args.images):
+            colour = "grey" if load_image(image).ndim == 2 else "rgb"
             path, model = models[colour]
             tasks += [(image, colour, q, pool.submit(sweep_point, args.lcae, image, q, path, model, extra, workdir))
-                      for q in args.qualities]
+                      for q in qualities]
         for image, colour, quality, future in tasks:
             ok, stats, bpp, message = future.result()
             count += 1
@@ -107,7 +99,7 @@ def main():
                     best["sum"], best["at"] = s["sum"], f"{name} q{quality}"
                 best["shifted"] = max(best["shifted"], s["shifted"])
     print(f"{count - len(failures)} of {count} streams decode bit-exactly with the independent decoder "
-          f"(qualities {args.qualities[0]}–{args.qualities[-1]}{', encode options ' + ' '.join(extra) if extra else ''})")
+          f"(qualities {qualities[0]}–{qualities[-1]}{', encode options ' + ' '.join(extra) if extra else ''})")
     print("| model | convolution | largest sum | of 2^31 | wrapped | largest value after the shift | of 32767 | largest sum at |")
     print("|---|---|---|---|---|---|---|---|")
     for (colour, i), s in sorted(layers.items()):
