@@ -7,14 +7,14 @@ the committed weights give the shipped models byte for byte.
     python3 tools/train_cae.py weights --ckpt CKPT -o DIR      # a new checkpoint's weights ...
     python3 tools/make_default_models.py --weights DIR -o OUT  # ... exported to OUT/default-{rgb,grey}.lcaem
 
-Inputs, in --weights (default tools/cae/weights, the shipped models' weights): cae-rgb.npz, the
-trained auto-encoder's float32 weights with its internal scales folded in (the analysis takes
-8-bit samples and outputs the latent at step 1); latents-rgb.npz and latents-grey.npz, int16
-latents at step 1 of training crops, on which the table sets are fitted. The grey networks are
-derived from the RGB ones (export_model.grey_from_rgb). The export is tools/export_model.py's,
-with table sets with and without contexts at the twelve steps of the quality ladder
-(Δ_j = 10 · 2^(j/2)); the same inputs give the same bytes. It needs numpy and the release `lcae` binary for `lcae fit`
-(built here if --lcae is not given).
+Inputs, in --weights (default tools/cae/weights, the shipped models' weights): cae-rgb.npz and
+cae-grey.npz, the trained auto-encoders' float32 weights with their internal scales folded in
+(the analysis takes 8-bit samples and outputs the latent at step 1); latents-rgb.npz and
+latents-grey.npz, int16 latents at step 1 of training crops, on which the table sets are
+fitted. The export is tools/export_model.py's, with table sets with and without contexts at
+the twelve steps of the quality ladder (Δ_j = 10 · 2^(j/2)); the same inputs give the same
+bytes. It needs numpy and the release `lcae` binary for `lcae fit` (built here if --lcae is not
+given).
 """
 
 import argparse
@@ -37,12 +37,10 @@ RESOURCES = os.path.join(REPO, "Sources", "LCAE", "Resources")
 
 def build(weights, colour, lcae, check, log):
     """The model file's bytes for colour ("rgb" or "grey")."""
-    path = os.path.join(weights, "cae-rgb.npz")
+    path = os.path.join(weights, f"cae-{colour}.npz")
     analysis, synthesis = export_model.load_npz(path, "analysis"), export_model.load_npz(path, "synthesis")
     if analysis is None or synthesis is None:
         raise SystemExit(f"{path}: needs both analysis and synthesis layers")
-    if colour == "grey":
-        analysis, synthesis = export_model.grey_from_rgb(analysis, synthesis)
     latents = export_model.load_latents([os.path.join(weights, f"latents-{colour}.npz")])
     return export_model.export(synthesis, analysis, latents, colour, steps=export_model.LADDER,
                                kinds=(export_model.CONTEXTS, export_model.FACTORIZED), lcae=lcae,
@@ -70,7 +68,7 @@ def same_bytes(path, data):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--weights", default=WEIGHTS, help="folder with cae-rgb.npz and latents-{rgb,grey}.npz "
+    parser.add_argument("--weights", default=WEIGHTS, help="folder with cae-{rgb,grey}.npz and latents-{rgb,grey}.npz "
                         "(default: %(default)s)")
     parser.add_argument("-o", "--output", default=RESOURCES, help="folder to write default-{rgb,grey}.lcaem to, or "
                         "with --check to compare them with (default: %(default)s)")

@@ -3,9 +3,10 @@
 
     python3 tools/train_cae.py train [--hours H] [--ckpt tools/cae/checkpoint.pt]   # resumes
     python3 tools/train_cae.py train --init linear --channels 96 192 ...            # a new run
+    python3 tools/train_cae.py train --colour grey --init rgb --channels 96 192 ... # grey, from RGB
     python3 tools/train_cae.py bench [--channels N M] [--patch P] [--batch B]         # steps/s
-    python3 tools/train_cae.py weights [--ckpt C] [-o tools/cae]       # for make_default_models.py
-    python3 tools/train_cae.py compare [--log L]                 # validations against JPEG, WebP
+    python3 tools/train_cae.py weights [--ckpt C] [-o tools/cae]   # for make_default_models.py
+    python3 tools/train_cae.py compare [--colour grey] [--log L]   # validations against JPEG, WebP
     python3 tools/train_cae.py start --channels N M              # linear_init's PSNR, untrained
 
 The network is the Base of "Low-complexity learned image coding" (Ballé et al.'s fully
@@ -34,6 +35,10 @@ layers, so the exported analysis takes 8-bit samples and outputs the latent at s
 A new run starts from PyTorch's random initialisation or (--init linear) from a
 principal-component transform that the ReLU networks compute exactly (linear_init), with the
 densities fitted to it before the networks train (fit_densities); docs/training.md says why.
+A grey model (--colour grey: one input and one output channel, trained on the crops' rounded
+BT.601 luma, D three times the squared error of that one channel, as if R = G = B) starts from
+the RGB model's networks, derived for grey images (grey_from_rgb), and has its own checkpoint
+and log.
 
 Data: tools/cae/data/{train,valid}.npy from tools/make_training_set.py (uint8 crops).
 Every --checkpoint-minutes the script writes the checkpoint (weights, densities, optimiser,
@@ -104,31 +109,34 @@ class FactorizedDensity(nn.Module):
         return p.clamp_min(1e-9).reshape(c, y.shape[0], y.shape[2], y.shape[3]).permute(1, 0, 2, 3)
 
 
-def analysis(n, m):
+def analysis(n, m, colours=3):
     return nn.Sequential(
-        nn.Conv2d(3, n, 5, 2, 2), nn.ReLU(),
+        nn.Conv2d(colours, n, 5, 2, 2), nn.ReLU(),
         nn.Conv2d(n, n, 5, 2, 2), nn.ReLU(),
         nn.Conv2d(n, n, 5, 2, 2), nn.ReLU(),
         nn.Conv2d(n, m, 5, 2, 2))
 
 
-def synthesis(n, m):
+def synthesis(n, m, colours=3):
     return nn.Sequential(
         nn.ConvTranspose2d(m, n, 5, 2, 2, output_padding=1), nn.ReLU(),
         nn.ConvTranspose2d(n, n, 5, 2, 2, output_padding=1), nn.ReLU(),
         nn.ConvTranspose2d(n, n, 5, 2, 2, output_padding=1), nn.ReLU(),
-        nn.ConvTranspose2d(n, 3, 5, 2, 2, output_padding=1))
+        nn.ConvTranspose2d(n, colours, 5, 2, 2, output_padding=1))
 
 
 class AutoEncoder(nn.Module):
-    def __init__(self, n, m):
+    def __init__(self, n, m, colours=3):
         super().__init__()
         self.n, self.m = n, m
-        self.analysis, self.synthesis = analysis(n, m), synthesis(n, m)
+        self.analysis, self.synthesis = analysis(n, m, colours), synthesis(n, m, colours)
         self.densities = nn.ModuleList(FactorizedDensity(m) for _ in LADDER)
 
     def forward(self, x01, j, noise=True, bf16=False):
         """Returns (bits per pixel, D per pixel in squared 8-bit units summed over colours, x̂01).
+        A grey model's D counts its one sample three times, as an RGB model's D counts a grey
+        image (R = G = B): the trade-off at each step stays the one the RGB model it starts from
+        was trained for, so every quality codes a grey image about as finely as an RGB one.
         With bf16 the convolutions run in bfloat16 (1.6 times faster on two cores with
         AVX-512 BF16); the densities, the rounding and the distortion stay in float32."""
         delta = LADDER[j] / LATENT_SCALE
@@ -139,7 +147,7 @@ class AutoEncoder(nn.Module):
         with torch.autocast(x01.device.type, dtype=torch.bfloat16, enabled=bf16):
             x_hat = self.synthesis(rounded * delta)
         x_hat = x_hat.float() + 0.5
-        d = ((x_hat - x01) * 255).pow(2).sum() / pixels
+        d = ((x_hat - x01) * 255).pow(2).sum() / pixels * (3 / x01.shape[1])
         return bits / pixels, d, x_hat
 
     def latent(self, x01, j, bf16=False):
@@ -243,11 +251,40 @@ def device():
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def load_crops(name):
+def load_crops(name, colour="rgb"):
+    """The crops as uint8 (n, h, w, colours); grey: the rounded BT.601 luma of the RGB crops."""
     path = os.path.join(CAE, "data", f"{name}.npy")
     if not os.path.exists(path):
         raise SystemExit(f"{path} is missing: run python3 tools/make_training_set.py first")
-    return np.load(path)
+    crops = np.load(path)
+    if colour == "grey":
+        crops = np.rint(crops @ np.asarray(export_model.LUMA))[..., None].astype(np.uint8)
+    return crops
+
+
+def colours(colour):
+    return 1 if colour == "grey" else 3
+
+
+def paths(args):
+    """The checkpoint and log of args.colour's run unless --ckpt or --log names others."""
+    suffix = "-grey" if args.colour == "grey" else ""
+    ckpt = getattr(args, "ckpt", None) or os.path.join(CAE, f"checkpoint{suffix}.pt")
+    log = getattr(args, "log", None) or os.path.join(CAE, f"train-log{suffix}.jsonl")
+    return ckpt, log
+
+
+def grey_from_rgb(grey, rgb):
+    """Starts grey's networks and densities at the RGB model's, as export_model.grey_from_rgb
+    derives grey networks: a grey image is R = G = B, so the first analysis layer sums its
+    weights over the colours, and the grey output is the luma of the RGB output."""
+    state = {k: v.clone() for k, v in rgb.state_dict().items()}
+    luma = torch.tensor(export_model.LUMA, dtype=torch.float32)
+    state["analysis.0.weight"] = state["analysis.0.weight"].sum(1, keepdim=True)
+    last = f"synthesis.{len(rgb.synthesis) - 1}"  # ConvTranspose2d: weight (in, out, kh, kw)
+    state[f"{last}.weight"] = (state[f"{last}.weight"] * luma.reshape(1, 3, 1, 1)).sum(1, keepdim=True)
+    state[f"{last}.bias"] = (state[f"{last}.bias"] * luma).sum().reshape(1)
+    grey.load_state_dict(state)
 
 
 def batch(crops, size, patch, rng, dev):
@@ -308,24 +345,35 @@ def save_atomic(obj, path):
 def train(args):
     torch.set_num_threads(args.threads)
     dev = device()
-    train_crops, valid = load_crops("train"), load_crops("valid")[::2]
-    model = AutoEncoder(*args.channels).to(dev).to(memory_format=torch.channels_last)
+    ckpt, log = paths(args)
+    train_crops, valid = load_crops("train", args.colour), load_crops("valid", args.colour)[::2]
+    model = AutoEncoder(*args.channels, colours(args.colour)).to(dev).to(memory_format=torch.channels_last)
     nets = list(model.analysis.parameters()) + list(model.synthesis.parameters())
     optimiser = torch.optim.Adam([{"params": nets, "lr": args.lr},
                                   {"params": model.densities.parameters(), "lr": args.lr * 10}])
     state = {"step": 0, "seconds": 0.0, "rng": 1}
-    if os.path.exists(args.ckpt):
-        saved = torch.load(args.ckpt, map_location=dev, weights_only=False)
-        if tuple(saved["channels"]) != tuple(args.channels):
-            raise SystemExit(f"{args.ckpt} has channels {saved['channels']}, not {args.channels}")
+    if os.path.exists(ckpt):
+        saved = torch.load(ckpt, map_location=dev, weights_only=False)
+        if tuple(saved["channels"]) != tuple(args.channels) or saved.get("colour", "rgb") != args.colour:
+            raise SystemExit(f"{ckpt} holds a {saved.get('colour', 'rgb')} model with channels {saved['channels']}, "
+                             f"not {args.colour} {args.channels}")
         model.load_state_dict(saved["model"])
         if not args.reset_optimiser:
             optimiser.load_state_dict(saved["optimiser"])
         state = saved["state"]
         print(f"resumed at step {state['step']} ({state['seconds'] / 3600:.2f} h)", flush=True)
     else:
+        if (args.init == "rgb") != (args.colour == "grey"):
+            raise SystemExit("a new grey run starts from an RGB model (--init rgb), and only a grey run does")
         if args.init == "linear":
             linear_init(model, train_crops, np.random.default_rng(7))
+            fit_densities(model, train_crops, args, dev)
+        elif args.init == "rgb":
+            saved = torch.load(args.rgb_ckpt, map_location=dev, weights_only=False)
+            rgb = AutoEncoder(*saved["channels"])
+            rgb.load_state_dict(saved["model"])
+            grey_from_rgb(model, rgb)
+            print(f"grey networks from {args.rgb_ckpt}, step {saved['state']['step']}", flush=True)
             fit_densities(model, train_crops, args, dev)
         print(f"new model N={args.channels[0]} M={args.channels[1]} ({args.init} start), "
               f"{model.macs_per_pixel():.0f} multiply-adds per pixel", flush=True)
@@ -361,25 +409,25 @@ def train(args):
                       "train_loss": round(float(np.mean([loss_of(b, d, j) for j, b, d in window])), 4),
                       "valid": validate(model, valid, dev)}
             window = []
-            with open(args.log, "a") as f:
+            with open(log, "a") as f:
                 f.write(json.dumps(record) + "\n")
             print(json.dumps(record), flush=True)
-            save_atomic({"channels": list(args.channels), "model": model.state_dict(),
-                         "optimiser": optimiser.state_dict(), "state": state}, args.ckpt)
+            save_atomic({"channels": list(args.channels), "colour": args.colour, "model": model.state_dict(),
+                         "optimiser": optimiser.state_dict(), "state": state}, ckpt)
             last_save = time.time()
     state["seconds"] = seconds0 + time.time() - start
-    save_atomic({"channels": list(args.channels), "model": model.state_dict(),
-                 "optimiser": optimiser.state_dict(), "state": state}, args.ckpt)
+    save_atomic({"channels": list(args.channels), "colour": args.colour, "model": model.state_dict(),
+                 "optimiser": optimiser.state_dict(), "state": state}, ckpt)
     print(f"stopped at step {state['step']} ({state['seconds'] / 3600:.2f} h)", flush=True)
 
 
 def bench(args):
     torch.set_num_threads(args.threads)
     dev = device()
-    model = AutoEncoder(*args.channels).to(dev).to(memory_format=torch.channels_last)
+    model = AutoEncoder(*args.channels, colours(args.colour)).to(dev).to(memory_format=torch.channels_last)
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-4)
     rng = np.random.default_rng(0)
-    crops = rng.integers(0, 256, (16, 256, 256, 3), dtype=np.uint8)
+    crops = rng.integers(0, 256, (16, 256, 256, colours(args.colour)), dtype=np.uint8)
     times = []
     for i in range(args.repeats + 2):
         x = batch(crops, args.batch, args.patch, rng, dev)
@@ -394,7 +442,7 @@ def bench(args):
         times.append(time.perf_counter() - t)
     median = float(np.median(times[2:]))
     pixels = args.batch * args.patch ** 2
-    print(json.dumps({"channels": args.channels, "patch": args.patch, "batch": args.batch,
+    print(json.dumps({"channels": args.channels, "colour": args.colour, "patch": args.patch, "batch": args.batch,
                       "threads": args.threads, "device": dev.type, "bf16": args.bf16,
                       "macs_per_pixel": round(model.macs_per_pixel()),
                       "seconds_per_step": round(median, 4),
@@ -427,7 +475,10 @@ def compare(args):
     validate(): total bits over total pixels, PSNR of the mean squared error. With --plot, also
     draws those differences against the step (PNG, matplotlib)."""
     import eval_codec  # Pillow and its codecs: only this command needs them
-    valid = load_crops("valid")[::2]
+    _, log = paths(args)
+    valid = load_crops("valid", args.colour)[::2]
+    if args.colour == "grey":
+        valid = valid[..., 0]  # Pillow codes (h, w) arrays as grey images
     curves = {}
     for anchor in ("JPEG", "WebP"):
         curve = []
@@ -439,7 +490,7 @@ def compare(args):
         curves[anchor] = np.array(curve)
     print("step  hours  " + "  ".join(f"Δ {LADDER[j]:.1f}: bpp, PSNR (vs JPEG / WebP)" for j in (0, 3, 6)))
     series = []  # (step, {j: gaps})
-    with open(args.log) as f:
+    with open(log) as f:
         for line in f:
             record = json.loads(line)
             cells, row = [], {}
@@ -470,7 +521,7 @@ def folded_networks(saved):
     """The checkpoint's networks in export_model.py's layers, with the internal scales folded in:
     the analysis takes 8-bit samples and outputs the latent at step 1; the synthesis outputs
     8-bit samples."""
-    model = AutoEncoder(*saved["channels"])
+    model = AutoEncoder(*saved["channels"], colours(saved.get("colour", "rgb")))
     model.load_state_dict(saved["model"])
     a, s = export_model.from_torch(model.analysis), export_model.from_torch(model.synthesis)
     first = a[0]  # input samples / 255 − 0.5: the bias absorbs the offset
@@ -483,42 +534,39 @@ def folded_networks(saved):
 
 
 def export_weights(args):
-    """The RGB float weights (float32) for tools/make_default_models.py, which derives the grey
-    networks from them with export_model.grey_from_rgb, and the latents the table sets are
-    fitted on, RGB and grey: the analysis of every LATENT_EVERY-th training crop (grey: its
-    rounded luma), at step 1, rounded to int16 (the table sets only ever see them rounded at
-    steps ≥ 10)."""
+    """The checkpoint's float weights (float32) for tools/make_default_models.py, as
+    cae-{colour}.npz, and the latents its table sets are fitted on, latents-{colour}.npz: the
+    analysis of every LATENT_EVERY-th training crop (grey: its rounded luma), at step 1, rounded
+    to int16 (the table sets only ever see them rounded at steps ≥ 10)."""
     saved = torch.load(args.ckpt, map_location="cpu", weights_only=False)
+    colour = saved.get("colour", "rgb")
     a, s = folded_networks(saved)
-    for layer in a + s:  # float32, as committed: the grey networks and latents derive from these
+    for layer in a + s:  # float32, as committed: the latents derive from these
         if layer.kind != "relu":
             layer.weight = layer.weight.astype(np.float32).astype(np.float64)
             layer.bias = layer.bias.astype(np.float32).astype(np.float64)
     os.makedirs(args.output, exist_ok=True)
-    export_model.save_npz(os.path.join(args.output, "cae-rgb.npz"), synthesis=s, analysis=a, dtype=np.float32)
-    ga, _ = export_model.grey_from_rgb(a, s)
-    crops = load_crops("train")[::args.latent_every]
+    export_model.save_npz(os.path.join(args.output, f"cae-{colour}.npz"), synthesis=s, analysis=a, dtype=np.float32)
+    crops = load_crops("train", colour)[::args.latent_every]
     torch.set_num_threads(os.cpu_count())
-    for name, layers in (("rgb", a), ("grey", ga)):
-        net = nn.Sequential(*[nn.ReLU() if l.kind == "relu" else
-                              nn.Conv2d(l.weight.shape[1], l.weight.shape[0], l.weight.shape[2], l.stride, l.padding)
-                              for l in layers])
-        for module, layer in zip(net, layers):
-            if layer.kind != "relu":
-                module.weight.data = torch.from_numpy(layer.weight)
-                module.bias.data = torch.from_numpy(layer.bias)
-        x = torch.from_numpy(crops).permute(0, 3, 1, 2).double()
-        if name == "grey":
-            x = (x * torch.tensor(export_model.LUMA, dtype=torch.float64).reshape(1, 3, 1, 1)).sum(1, keepdim=True).round()
-        with torch.no_grad():
-            net = net.double()
-            y = torch.cat([net(chunk) for chunk in torch.split(x, 16)]).numpy()
-        if np.abs(y).max() > 32767:
-            raise SystemExit(f"{name}: latent values up to {np.abs(y).max():.0f} at step 1 do not fit int16")
-        path = os.path.join(args.output, f"latents-{name}.npz")
-        np.savez_compressed(path, latents=np.rint(y).astype(np.int16))
-        print(f"{path}: {y.shape}, |y| up to {np.abs(y).max():.0f}")
-    print(f"{args.output}: step {saved['state']['step']}, {saved['state']['seconds'] / 3600:.2f} h of training")
+    net = nn.Sequential(*[nn.ReLU() if l.kind == "relu" else
+                          nn.Conv2d(l.weight.shape[1], l.weight.shape[0], l.weight.shape[2], l.stride, l.padding)
+                          for l in a])
+    for module, layer in zip(net, a):
+        if layer.kind != "relu":
+            module.weight.data = torch.from_numpy(layer.weight)
+            module.bias.data = torch.from_numpy(layer.bias)
+    x = torch.from_numpy(crops).permute(0, 3, 1, 2).double()
+    with torch.no_grad():
+        net = net.double()
+        y = torch.cat([net(chunk) for chunk in torch.split(x, 16)]).numpy()
+    if np.abs(y).max() > 32767:
+        raise SystemExit(f"{colour}: latent values up to {np.abs(y).max():.0f} at step 1 do not fit int16")
+    path = os.path.join(args.output, f"latents-{colour}.npz")
+    np.savez_compressed(path, latents=np.rint(y).astype(np.int16))
+    print(f"{path}: {y.shape}, |y| up to {np.abs(y).max():.0f}")
+    print(f"{args.output}: {colour}, step {saved['state']['step']}, "
+          f"{saved['state']['seconds'] / 3600:.2f} h of training")
 
 
 def main():
@@ -532,15 +580,19 @@ def main():
         p.add_argument("--threads", type=int, default=os.cpu_count())
         p.add_argument("--bf16", action="store_true",
                        help="convolutions in bfloat16 (validation and export stay float32)")
+        p.add_argument("--colour", choices=("rgb", "grey"), default="rgb",
+                       help="the model's colour (grey: trained on the crops' luma)")
     t = sub.choices["train"]
-    t.add_argument("--ckpt", default=os.path.join(CAE, "checkpoint.pt"))
-    t.add_argument("--log", default=os.path.join(CAE, "train-log.jsonl"))
+    t.add_argument("--ckpt", help="checkpoint (default: tools/cae/checkpoint.pt, grey: checkpoint-grey.pt)")
+    t.add_argument("--log", help="validation log (default: tools/cae/train-log.jsonl, grey: train-log-grey.jsonl)")
     t.add_argument("--hours", type=float, default=0)
     t.add_argument("--steps", type=int, default=0)
     t.add_argument("--lr", type=float, default=1e-4)
     t.add_argument("--decay-at", type=int, default=10**9, help="step from which the learning rate is a tenth")
-    t.add_argument("--init", choices=("random", "linear"), default="random",
-                   help="a new model's start: PyTorch's random one, or the principal-component transform of linear_init")
+    t.add_argument("--init", choices=("random", "linear", "rgb"), default="random",
+                   help="a new model's start: PyTorch's random one, the principal-component transform of "
+                        "linear_init, or (grey) the RGB model of --rgb-ckpt with its networks derived for grey")
+    t.add_argument("--rgb-ckpt", default=os.path.join(CAE, "checkpoint.pt"), help="the RGB model --init rgb starts from")
     t.add_argument("--warmup", type=int, default=0,
                    help="steps over which the networks' learning rate rises from 0 (the densities' does not)")
     t.add_argument("--loss", choices=("linear", "log"), default="linear",
@@ -557,11 +609,13 @@ def main():
     p.add_argument("--channels", type=int, nargs=2, default=[96, 192], metavar=("N", "M"))
     p.add_argument("--threads", type=int, default=os.cpu_count())
     c = sub.add_parser("compare")
-    c.add_argument("--log", default=os.path.join(CAE, "train-log.jsonl"))
+    c.add_argument("--colour", choices=("rgb", "grey"), default="rgb", help="the run's colour (its crops and log)")
+    c.add_argument("--log", help="validation log (default: the colour's, as for train)")
     c.add_argument("--plot", help="also draw the differences from JPEG and WebP against the step (PNG)")
     w = sub.add_parser("weights")
     w.add_argument("--ckpt", default=os.path.join(CAE, "checkpoint.pt"))
-    w.add_argument("-o", "--output", default=CAE, help="folder for cae-rgb.npz and latents-{rgb,grey}.npz")
+    w.add_argument("-o", "--output", default=CAE, help="folder for cae-{colour}.npz and latents-{colour}.npz, "
+                   "colour the checkpoint's")
     w.add_argument("--latent-every", type=int, default=14, help="latents of every n-th training crop")
     args = parser.parse_args()
     {"train": train, "bench": bench, "start": start, "compare": compare,

@@ -43,9 +43,11 @@ struct ImageStreamTests {
             #expect(decoded.image.width == size.0 && decoded.image.height == size.1 && decoded.image.channels == image.channels)
             #expect(decoded.latent.hashChecked && decoded.imageHashChecked)
             #expect(encoded.container.header.modelHash == model.sha256)
-            // Images this small are all border for the default model's convolutions: 20.7–25 dB
-            // at quality 90, 14 and 17.8 dB at 1 × 1; a flat image at the crop's mean gives
-            // 13.5–14 dB.
+            // Images this small are all border for the default models' convolutions: 21.4–24.9 dB
+            // at quality 90, 14.0 (RGB) and 19.2 dB (grey) at 1 × 1 (measured with the CLI on the
+            // same crops). A flat image at the crop's mean gives 14.5–15.1 dB on the RGB crops but
+            // 12.4–21.6 dB on the grey ones, so for grey this floor only catches gross failures;
+            // the equality with the encoder's reconstruction above is the real check.
             #expect(decoded.image.psnr(image) > (size == (1, 1) ? 12 : 18))
         }
     }
