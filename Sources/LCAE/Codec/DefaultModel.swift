@@ -4,9 +4,9 @@ import LCAEContainer
 import LCAEModel
 import LCAESupport
 
-/// The models shipped in the package (spec §15.7): a trained nonlinear auto-encoder (four
-/// strided convolutions each way, 192 latent channels) for RGB and the grey one derived from it,
-/// exported by `tools/make_default_models.py`, with their table sets.
+/// The models shipped in the package (spec §15.7): trained nonlinear auto-encoders (four
+/// strided convolutions each way, 192 latent channels), one for RGB and one for grey, exported
+/// by `tools/make_default_models.py`, with their table sets.
 public enum DefaultModel {
     /// The path of the default model file for `colour` (grey, or else RGB) in the package's
     /// resources, or nil when it is missing.
