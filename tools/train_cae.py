@@ -274,17 +274,21 @@ def paths(args):
     return ckpt, log
 
 
+def copy_layers(modules, layers):
+    """Sets torch modules' weights and biases to those of export_model layers (in torch's
+    layout), in each module's dtype."""
+    for module, layer in zip(modules, layers):
+        if layer.kind != "relu":
+            module.weight.data = torch.from_numpy(layer.weight).to(module.weight.dtype)
+            module.bias.data = torch.from_numpy(layer.bias).to(module.bias.dtype)
+
+
 def grey_from_rgb(grey, rgb):
-    """Starts grey's networks and densities at the RGB model's, as export_model.grey_from_rgb
-    derives grey networks: a grey image is R = G = B, so the first analysis layer sums its
-    weights over the colours, and the grey output is the luma of the RGB output."""
-    state = {k: v.clone() for k, v in rgb.state_dict().items()}
-    luma = torch.tensor(export_model.LUMA, dtype=torch.float32)
-    state["analysis.0.weight"] = state["analysis.0.weight"].sum(1, keepdim=True)
-    last = f"synthesis.{len(rgb.synthesis) - 1}"  # ConvTranspose2d: weight (in, out, kh, kw)
-    state[f"{last}.weight"] = (state[f"{last}.weight"] * luma.reshape(1, 3, 1, 1)).sum(1, keepdim=True)
-    state[f"{last}.bias"] = (state[f"{last}.bias"] * luma).sum().reshape(1)
-    grey.load_state_dict(state)
+    """Starts grey's networks at the RGB model's networks derived for grey images
+    (export_model.grey_from_rgb) and its densities at the RGB model's."""
+    a, s = export_model.grey_from_rgb(export_model.from_torch(rgb.analysis), export_model.from_torch(rgb.synthesis))
+    copy_layers(list(grey.analysis) + list(grey.synthesis), a + s)
+    grey.densities.load_state_dict(rgb.densities.state_dict())
 
 
 def batch(crops, size, patch, rng, dev):
@@ -551,14 +555,10 @@ def export_weights(args):
     torch.set_num_threads(os.cpu_count())
     net = nn.Sequential(*[nn.ReLU() if l.kind == "relu" else
                           nn.Conv2d(l.weight.shape[1], l.weight.shape[0], l.weight.shape[2], l.stride, l.padding)
-                          for l in a])
-    for module, layer in zip(net, a):
-        if layer.kind != "relu":
-            module.weight.data = torch.from_numpy(layer.weight)
-            module.bias.data = torch.from_numpy(layer.bias)
+                          for l in a]).double()
+    copy_layers(net, a)
     x = torch.from_numpy(crops).permute(0, 3, 1, 2).double()
     with torch.no_grad():
-        net = net.double()
         y = torch.cat([net(chunk) for chunk in torch.split(x, 16)]).numpy()
     if np.abs(y).max() > 32767:
         raise SystemExit(f"{colour}: latent values up to {np.abs(y).max():.0f} at step 1 do not fit int16")
