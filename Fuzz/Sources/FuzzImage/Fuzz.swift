@@ -3,8 +3,8 @@ import LCAE
 
 /// The full decode of an image stream (spec chapter 16): container, latent, STEP, synthesis
 /// and iHSH, with the default models and the conformance test model (when the fuzzer runs
-/// from the repository root). The reader limits are level 2's (the RGB default model has
-/// 768 channels) lowered to small images, as spec §8.3 lets a harness do.
+/// from the repository root). The reader limits are level 2's lowered to small images, as
+/// spec §8.3 lets a harness do.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))

@@ -7,9 +7,10 @@
  * Errors: every function but lcae_free and lcae_version returns 0 on success. On failure it
  * returns 1 and, if `error` is not NULL, sets *error to a NUL-terminated JSON object
  *     {"code": "crcMismatch", "offset": 1234, "clause": "§5.3", "message": "..."}
- * where code is the stable code of spec §9 (or of the codec: unsupportedModel,
- * unsupportedImage, badOption), offset the byte offset in the stream (-1 when the error is
- * not about the stream's bytes) and clause the spec section the message cites (or null).
+ * where code is the stable code of spec §9, or of the layer that failed (the codec's
+ * unsupportedModel, unsupportedImage or badOption, the entropy coder's, the PNG reader's;
+ * internalError for anything else), offset the byte offset in the stream (-1 when the error
+ * is not about the stream's bytes) and clause the spec section the message cites (or null).
  *
  * Memory: every buffer a function hands out (samples, streams, values, JSON) is allocated
  * with malloc and belongs to the caller, who frees it with lcae_free. Outputs are written
