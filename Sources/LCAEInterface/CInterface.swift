@@ -182,10 +182,10 @@ public func lcaeEncodeImage(_ samples: UnsafePointer<UInt8>?, _ width: Int32, _ 
         let image = try RasterImage(width: Int(width), height: Int(height), channels: Int(channels), bitDepth: 8, samples: values)
         guard lambda > 0 || (1...100).contains(quality) else { throw CodecError(.badOption, "quality is 1 to 100, or give a positive lambda") }
         guard (1...3).contains(effort), passes >= 1 else { throw CodecError(.badOption, "RDOQ effort is 1 to 3 and passes at least 1") }
-        let step = lambda > 0 ? Quality.step(lambda: lambda) : Quality.step(Int(quality))
         let model = try models.model(at: String(cString: modelPath))
+        let step = lambda > 0 ? Quality.step(lambda: lambda, model: model) : Quality.step(Int(quality))
         let encoder = ImageEncoder(model: model, step: step,
-                                   rdoq: rdoq != 0 ? RateDistortionOptimizer(lambda: lambda > 0 ? lambda : Quality.lambda(step: step),
+                                   rdoq: rdoq != 0 ? RateDistortionOptimizer(lambda: lambda > 0 ? lambda : Quality.lambda(step: step, model: model),
                                                                              passes: Int(passes), effort: Int(effort)) : nil,
                                    threads: threadCount(threads))
         let out = try encoder.encode(image).container.bytes()

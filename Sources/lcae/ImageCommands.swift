@@ -62,8 +62,8 @@ struct EncodeCommand: ParsableCommand {
         }
         let colour: StreamHeader.ColourFormat = image.channels == 1 ? .grey : .rgb
         let model = try model.map { try CodecModel.read(contentsOf: $0) } ?? DefaultModel.load(colour)
-        let step = lambda.map { Quality.step(lambda: $0) } ?? Quality.step(quality ?? 75)
-        let lambdaValue = lambda ?? Quality.lambda(step: step)
+        let step = lambda.map { Quality.step(lambda: $0, model: model) } ?? Quality.step(quality ?? 75)
+        let lambdaValue = lambda ?? Quality.lambda(step: step, model: model)
         let encoder = ImageEncoder(model: model, step: step, entropy: entropy.kind,
                                    rdoq: rdoq ? RateDistortionOptimizer(lambda: lambdaValue, passes: passes, effort: effort) : nil,
                                    lanes: lanes, substreams: substreams, threads: threads)
@@ -183,7 +183,7 @@ struct RoundTripCommand: ParsableCommand {
         let colour: StreamHeader.ColourFormat = image.channels == 1 ? .grey : .rgb
         let model = try DefaultModel.load(colour)
         let step = Quality.step(quality)
-        let encoder = ImageEncoder(model: model, step: step, rdoq: rdoq ? RateDistortionOptimizer(lambda: Quality.lambda(step: step)) : nil,
+        let encoder = ImageEncoder(model: model, step: step, rdoq: rdoq ? RateDistortionOptimizer(lambda: Quality.lambda(step: step, model: model)) : nil,
                                    threads: threads)
         let start = Date()
         let bytes = try encoder.encode(image).container.bytes()

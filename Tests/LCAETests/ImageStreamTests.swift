@@ -44,7 +44,7 @@ struct ImageStreamTests {
             #expect(decoded.latent.hashChecked && decoded.imageHashChecked)
             #expect(encoded.container.header.modelHash == model.sha256)
             // Images this small are all border for the default models' convolutions: 21.4–24.9 dB
-            // at quality 90, 14.0 (RGB) and 19.2 dB (grey) at 1 × 1 (measured with the CLI on the
+            // at quality 90, 14.0 (RGB) and 19.5 dB (grey) at 1 × 1 (measured with the CLI on the
             // same crops). A flat image at the crop's mean gives 14.5–15.1 dB on the RGB crops but
             // 12.4–21.6 dB on the grey ones, so for grey this floor only catches gross failures;
             // the equality with the encoder's reconstruction above is the real check.
@@ -95,6 +95,20 @@ struct ImageStreamTests {
         // The report's distortion is the decoder's: the squared error of the reconstruction.
         let sse = zip(optimized.reconstruction.samples, image.samples).reduce(0) { $0 + (Int($1.0) - Int($1.1)) * (Int($1.0) - Int($1.1)) }
         #expect(report.distortion.after == sse)
+    }
+
+    @Test("a quality's λ is a third for a grey network, whose latent is in RGB units, and λ(Δ) for RGB and block models")
+    func lambdaPerModel() throws {
+        let step = Quality.step(60)
+        let block = try BlockTransformTrainer(blockSize: 4, steps: [8], precision: 16)
+            .train([Self.crop(Self.greyPhoto, x: 0, y: 0, width: 32, height: 32)], colour: .grey).0
+        #expect(Quality.lambda(step: step, model: Self.grey) == Quality.lambda(step: step) / 3)
+        #expect(Quality.lambda(step: step, model: Self.rgb) == Quality.lambda(step: step))
+        #expect(Quality.lambda(step: step, model: block) == Quality.lambda(step: step))
+        for model in [Self.grey, Self.rgb, block] {
+            let lambda = Quality.lambda(step: step, model: model)
+            #expect(abs(Quality.step(lambda: lambda, model: model) - step) < 1e-9 * step)
+        }
     }
 
     static func code(_ bytes: [UInt8], models: [CodecModel] = [rgb, grey]) -> ContainerError.Code? {

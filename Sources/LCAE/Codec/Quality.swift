@@ -1,4 +1,5 @@
 import Foundation
+import LCAEModel
 
 /// The map from the friendly `--quality` scale and from `--lambda` to the latent step and the
 /// rate-distortion multiplier (informative: any step gives a valid stream).
@@ -18,6 +19,26 @@ public enum Quality {
     /// extra bit, so −dD/dR = (ln 2 / 6) Δ².
     public static func lambda(step: Double) -> Double {
         0.1155 * step * step
+    }
+
+    /// λ for coding with `model` at `step`: `lambda(step:)`, or a third of it for a grey model
+    /// whose synthesis is a network (more than one convolution). The grey networks that
+    /// `tools/train_cae.py` and `tools/export_model.py` make keep the RGB networks' latent units,
+    /// a grey sample's error counted three times (spec §15.7 item 2): RDOQ, which counts it
+    /// once, keeps their trade-off with a third of λ. A block transform (spec §15.8) is
+    /// orthonormal on the grey samples themselves and keeps λ.
+    public static func lambda(step: Double, model: CodecModel) -> Double {
+        lambda(step: step) * unitScale(model)
+    }
+
+    /// The step at which `lambda(step:model:)` is λ.
+    public static func step(lambda: Double, model: CodecModel) -> Double {
+        step(lambda: lambda / unitScale(model))
+    }
+
+    private static func unitScale(_ model: CodecModel) -> Double {
+        let convolutions = model.synthesis.count { if case .convolution = $0 { true } else { false } }
+        return model.colourFormat == .grey && convolutions > 1 ? 1.0 / 3 : 1
     }
 
     /// The step whose high-rate slope is λ: the inverse of `lambda(step:)`.
