@@ -4,8 +4,8 @@
     python3 tools/bench_python.py [--image /tmp/bench768.png] [--quality 75] [--repeats 9] [--model M.lcaem]
 
 Encodes IMAGE once, then times `lcae.decode(bytes)` (everything a Python caller pays:
-reading the container, decoding, the samples copied into a NumPy array, argument passing;
-one thread) and runs `lcae bench --image` (release build) for the library's figures of the
+reading the container, decoding, the samples handed to NumPy (without a copy), argument
+passing; one thread) and runs `lcae bench --image` (release build) for the library's figures of the
 same image and quality (read container + decode). Prints medians and the ratio. Needs the
 package installed (`pip install ./python`) and `swift build -c release`."""
 
