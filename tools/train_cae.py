@@ -384,6 +384,11 @@ def train(args):
     rng = np.random.default_rng(state["rng"] * 1_000_003 + state["step"])
     start, last_save = time.time(), time.time()
     seconds0, window = state["seconds"], []
+
+    def save_checkpoint():
+        save_atomic({"channels": list(args.channels), "colour": args.colour, "model": model.state_dict(),
+                     "optimiser": optimiser.state_dict(), "state": state}, ckpt)
+
     # SIGTERM or SIGINT ends the run after the current step, with a checkpoint.
     stop = []
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -416,12 +421,10 @@ def train(args):
             with open(log, "a") as f:
                 f.write(json.dumps(record) + "\n")
             print(json.dumps(record), flush=True)
-            save_atomic({"channels": list(args.channels), "colour": args.colour, "model": model.state_dict(),
-                         "optimiser": optimiser.state_dict(), "state": state}, ckpt)
+            save_checkpoint()
             last_save = time.time()
     state["seconds"] = seconds0 + time.time() - start
-    save_atomic({"channels": list(args.channels), "colour": args.colour, "model": model.state_dict(),
-                 "optimiser": optimiser.state_dict(), "state": state}, ckpt)
+    save_checkpoint()
     print(f"stopped at step {state['step']} ({state['seconds'] / 3600:.2f} h)", flush=True)
 
 

@@ -10,8 +10,8 @@
 
 Errors raise LCAEError with the stable code of spec §9 or of the layer that failed (the codec's
 unsupportedModel, unsupportedImage or badOption, the entropy coder's, the PNG reader's;
-internalError otherwise), the byte offset in the stream (-1 when the error is not about its bytes) and the
-spec clause. After `import lcae`, Pillow opens and saves .lcae files (PIL.Image.open,
+internalError otherwise), the byte offset in the stream (-1 when the error is not about its
+bytes) and the spec clause. After `import lcae`, Pillow opens and saves .lcae files (PIL.Image.open,
 Image.save(..., quality=...)). The GIL is released while the library works.
 """
 
