@@ -38,7 +38,7 @@ struct FitCommand: ParsableCommand {
                      tables.channelCount, tables.tableCount, Date().timeIntervalSince(start)))
         print(String(format: "bits/value: factorized %.4f, spatial contexts (K1) %.4f, full contexts (K2) %.4f",
                      report.factorized.reduce(0, +) / n, report.spatial.reduce(0, +) / n, report.full.reduce(0, +) / n))
-        print("tables: \(output), sha256 \(tables.sha256.map { String(format: "%02x", $0) }.joined())")
+        print("tables: \(output), sha256 \(hex(tables.sha256))")
     }
 }
 
@@ -114,6 +114,9 @@ struct DecodeLatentsCommand: ParsableCommand {
     @Option(help: "Table files a stream may reference (repeatable).") var tables: [String] = []
     @Option(help: "Model files whose table sets a stream may reference; the default models always are.") var model: [String] = []
     @Option(help: "Decoder threads.") var threads = 1
+    @Option(help: ArgumentHelp("Also write the table set the latent was decoded with, in-band or referenced (such as a table set of the bound model), as a table file.",
+                               discussion: "'lcae bench --tables' and 'lcae encode-latents --tables' read it."))
+    var writeTables: String?
     @Option(name: .shortAndLong, help: "Output .npy.") var output: String
 
     func run() throws {
@@ -130,6 +133,7 @@ struct DecodeLatentsCommand: ParsableCommand {
             let all = try LatentDecoder(threads: threads, available: available).decodeAll(container)
             // The external-decoder contract (spec §13.4): the first latent in HEAD order.
             if let rec = all.continuous.first, rec.index < (all.integer.first?.index ?? Int.max) {
+                guard writeTables == nil else { throw ValidationError("--write-tables: a continuous latent is not coded with context tables") }
                 try rec.tensor.npy.write(to: output)
                 print("\(rec.tensor.channels) x \(rec.tensor.height) x \(rec.tensor.width) Q16 values of a continuous latent (\(rec.chunk.method))")
                 return
@@ -139,6 +143,10 @@ struct DecodeLatentsCommand: ParsableCommand {
                 return
             }
             try first.tensor.npy.write(to: output)
+            if let writeTables {
+                try AtomicFile.write(TableFile.bytes(first.tables), to: writeTables)
+                print("tables: \(writeTables), sha256 \(hex(first.tables.sha256))")
+            }
             print("\(first.tensor.channels) x \(first.tensor.height) x \(first.tensor.width) values, tables \(first.placement == .inBand ? "in-band" : "referenced")"
                   + (first.hashChecked ? ", latent hash verified" : ", no latent hash in the stream"))
         } catch let error as ContainerError {

@@ -1,4 +1,6 @@
 import Foundation
+@testable import LCAE
+@testable import LCAEContainer
 @testable import LCAEPNG
 import Testing
 
@@ -47,5 +49,28 @@ struct ImageCommandTests {
         let bad = try Fixtures.runLCAE(["decode", path("bad.lcae"), "-o", path("bad.png")])
         #expect(bad.status == 2 && !bad.signalled)
         #expect(!FileManager.default.fileExists(atPath: path("bad.png")))
+    }
+
+    @Test("decode-latents --write-tables writes the table set a latent was decoded with: the default model's set its CREF names, a referenced file's bytes")
+    func writeTables() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+        try PNGWriter().write(ImageStreamTests.crop(ImageStreamTests.photo, x: 40, y: 30, width: 48, height: 40), to: path("in.png"))
+        #expect(try Fixtures.runLCAE(["encode", path("in.png"), "-o", path("s.lcae"), "--quality", "60"]).status == 0)
+        let decode = try Fixtures.runLCAE(["decode-latents", path("s.lcae"), "-o", path("y.npy"), "--write-tables", path("t.tbl")])
+        #expect(decode.status == 0, "\(decode.error)")
+        let written = try TableFile.read(contentsOf: path("t.tbl"))
+        let reference = try #require(try ContainerReader().read(contentsOf: path("s.lcae")).chunks.first { $0.type == .tableReference })
+        #expect(Array(reference.payload.dropFirst()) == written.sha256, "the file holds the set the stream's CREF names")
+        // The written set codes the latent again, referenced, and decodes it back.
+        #expect(try Fixtures.runLCAE(["encode-latents", path("y.npy"), "--tables", path("t.tbl"), "--placement", "referenced", "-o", path("r.lcae")]).status == 0)
+        #expect(try Fixtures.runLCAE(["decode-latents", path("r.lcae"), "--tables", path("t.tbl"), "-o", path("y2.npy")]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path("y2.npy"))) == Data(contentsOf: URL(fileURLWithPath: path("y.npy"))))
+        // A referenced table file comes back byte for byte.
+        let chelsea = try Fixtures.runLCAE(["decode-latents", Fixtures.path("samples/latents/chelsea-crop-referenced.lcae"), "--tables",
+                                            Fixtures.path("samples/latents/dct16.tbl"), "-o", path("c.npy"), "--write-tables", path("c.tbl")])
+        #expect(chelsea.status == 0, "\(chelsea.error)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path("c.tbl"))) == Data(contentsOf: URL(fileURLWithPath: Fixtures.path("samples/latents/dct16.tbl"))))
     }
 }
