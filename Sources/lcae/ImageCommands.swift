@@ -160,7 +160,7 @@ struct TrainModelCommand: ParsableCommand {
         print(String(format: "%@: %d latent channels from %d blocks, %d table sets, %.1f s", output, model.latentChannels, report.blocks,
                      model.tableSets.count, Date().timeIntervalSince(start)))
         print("largest variances: \(top) (of \(String(format: "%.0f", total)) in all)")
-        print("sha256 \(hex(model.sha256))")
+        print("sha256 \(model.sha256.map(hex2).joined())")
     }
 }
 
@@ -194,7 +194,7 @@ struct RoundTripCommand: ParsableCommand {
         print(String(format: "%@: %d×%d %@, quality %d%@", input, image.width, image.height, colour == .grey ? "grey" : "RGB", quality, rdoq ? " with RDOQ" : ""))
         print(String(format: "  %d bytes, %.4f bits per pixel, PSNR %.2f dB", bytes.count, bpp, decoded.image.psnr(image)))
         print(String(format: "  encode %.0f ms, decode %.0f ms (model %@…, latent and image hashes %@)", encoded.timeIntervalSince(start) * 1000,
-                     done.timeIntervalSince(encoded) * 1000, hex(model.sha256.prefix(4)),
+                     done.timeIntervalSince(encoded) * 1000, model.sha256.prefix(4).map(hex2).joined(),
                      decoded.latent.hashChecked && decoded.imageHashChecked ? "checked" : "absent"))
         if let output {
             try AtomicFile.write(bytes, to: output + ".lcae")

@@ -38,7 +38,7 @@ struct FitCommand: ParsableCommand {
                      tables.channelCount, tables.tableCount, Date().timeIntervalSince(start)))
         print(String(format: "bits/value: factorized %.4f, spatial contexts (K1) %.4f, full contexts (K2) %.4f",
                      report.factorized.reduce(0, +) / n, report.spatial.reduce(0, +) / n, report.full.reduce(0, +) / n))
-        print("tables: \(output), sha256 \(hex(tables.sha256))")
+        print("tables: \(output), sha256 \(tables.sha256.map(hex2).joined())")
     }
 }
 
@@ -145,7 +145,7 @@ struct DecodeLatentsCommand: ParsableCommand {
             try first.tensor.npy.write(to: output)
             if let writeTables {
                 try AtomicFile.write(TableFile.bytes(first.tables), to: writeTables)
-                print("tables: \(writeTables), sha256 \(hex(first.tables.sha256))")
+                print("tables: \(writeTables), sha256 \(first.tables.sha256.map(hex2).joined())")
             }
             print("\(first.tensor.channels) x \(first.tensor.height) x \(first.tensor.width) values, tables \(first.placement == .inBand ? "in-band" : "referenced")"
                   + (first.hashChecked ? ", latent hash verified" : ", no latent hash in the stream"))
