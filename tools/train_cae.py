@@ -247,8 +247,15 @@ def linear_init(model, crops, rng, blocks=40000):
             layer.bias.zero_()
 
 
-def device():
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+def device(bf16=False):
+    dev = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    native = getattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)
+    if bf16 and dev.type == "cpu" and not native():
+        # Without AVX-512 BF16 oneDNN emulates bfloat16: on an AVX2-only EPYC (session 12) a grey
+        # N = 96, M = 192 step took 4.96 s against 0.44 s in float32.
+        print("warning: this CPU has no AVX-512 BF16, so --bf16 is emulated and slower than float32 "
+              "(about 11 times, docs/training.md); leave it out", file=sys.stderr)
+    return dev
 
 
 def load_crops(name, colour="rgb"):
@@ -348,7 +355,7 @@ def save_atomic(obj, path):
 
 def train(args):
     torch.set_num_threads(args.threads)
-    dev = device()
+    dev = device(args.bf16)
     ckpt, log = paths(args)
     train_crops, valid = load_crops("train", args.colour), load_crops("valid", args.colour)[::2]
     model = AutoEncoder(*args.channels, colours(args.colour)).to(dev).to(memory_format=torch.channels_last)
@@ -430,7 +437,7 @@ def train(args):
 
 def bench(args):
     torch.set_num_threads(args.threads)
-    dev = device()
+    dev = device(args.bf16)
     model = AutoEncoder(*args.channels, colours(args.colour)).to(dev).to(memory_format=torch.channels_last)
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-4)
     rng = np.random.default_rng(0)
@@ -582,7 +589,8 @@ def main():
         p.add_argument("--batch", type=int, default=8)
         p.add_argument("--threads", type=int, default=os.cpu_count())
         p.add_argument("--bf16", action="store_true",
-                       help="convolutions in bfloat16 (validation and export stay float32)")
+                       help="convolutions in bfloat16 (validation and export stay float32); faster only "
+                            "on a GPU or a CPU with AVX-512 BF16 (emulated, and slower, elsewhere)")
         p.add_argument("--colour", choices=("rgb", "grey"), default="rgb",
                        help="the model's colour (grey: trained on the crops' luma)")
     t = sub.choices["train"]
